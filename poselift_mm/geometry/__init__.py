@@ -1,0 +1,17 @@
+"""Camera geometry, pose alignment and checks (numpy or torch in, same out)."""
+from .camera import (camera_from_pkl, camera_to_world, pixels_to_rays,
+                     project_onto_rays, project_to_pixels,
+                     undistort_normalized, world_to_camera)
+from .checks import CameraParamError, check_camera, check_points
+from .pose import mpjpe, p_mpjpe, procrustes_align, root_relative
+from .skeleton import (H36M17_NAMES, H36M17_PARENTS, axis_angle_to_matrix,
+                       forward_kinematics)
+
+__all__ = [
+    'world_to_camera', 'camera_to_world', 'project_to_pixels',
+    'undistort_normalized', 'pixels_to_rays', 'project_onto_rays',
+    'camera_from_pkl', 'check_points', 'check_camera', 'CameraParamError',
+    'procrustes_align', 'root_relative', 'mpjpe', 'p_mpjpe',
+    'axis_angle_to_matrix', 'forward_kinematics', 'H36M17_NAMES',
+    'H36M17_PARENTS'
+]

@@ -1,0 +1,34 @@
+"""Shared pytest fixtures.
+
+Tests that need the real data beside the checkout (``../shared/data``, or the
+folder named by ``POSELIFT_DATA``) take the ``shared_data`` fixture: it skips
+the test with a clear reason when that folder is absent (a user's fresh clone).
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data_root() -> Path:
+    env = os.environ.get('POSELIFT_DATA')
+    return Path(env) if env else REPO_ROOT.parent / 'shared' / 'data'
+
+
+@pytest.fixture(scope='session')
+def shared_data() -> Path:
+    root = shared_data_root()
+    if not (root / 'README.md').is_file():
+        pytest.skip(f'real data folder {root} is absent (set POSELIFT_DATA '
+                    'or place shared/data beside the checkout)')
+    return root
+
+
+@pytest.fixture(scope='session')
+def h36m_samples(shared_data) -> Path:
+    path = shared_data / 'mmpose_samples' / 'h36m'
+    if not (path / 'cameras.pkl').is_file():
+        pytest.skip(f'{path}/cameras.pkl is absent')
+    return path
