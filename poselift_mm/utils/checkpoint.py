@@ -1,0 +1,40 @@
+"""Checkpoint checks that turn silent mismatches into clear errors."""
+import torch.nn as nn
+from mmengine.runner.checkpoint import _load_checkpoint
+
+
+def check_checkpoint_fits(model: nn.Module, filename: str) -> dict:
+    """Load ``filename`` and raise ``ValueError`` unless its ``state_dict``
+    has exactly the model's parameter names and shapes (EMA copies under
+    ``ema_`` are ignored). Returns the loaded checkpoint."""
+    checkpoint = _load_checkpoint(filename, map_location='cpu')
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f'{filename} is not a checkpoint (got '
+                         f'{type(checkpoint).__name__})')
+    state = checkpoint.get('state_dict', checkpoint)
+    ckpt_shapes = {
+        k[len('module.'):] if k.startswith('module.') else k: tuple(v.shape)
+        for k, v in state.items()
+        if hasattr(v, 'shape') and not k.startswith('ema_')
+    }
+    model_shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    missing = sorted(set(model_shapes) - set(ckpt_shapes))
+    unexpected = sorted(set(ckpt_shapes) - set(model_shapes))
+    wrong = sorted(k for k in set(model_shapes) & set(ckpt_shapes)
+                   if model_shapes[k] != ckpt_shapes[k])
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f'{len(missing)} missing (e.g. {missing[:3]})')
+        if unexpected:
+            parts.append(f'{len(unexpected)} unexpected (e.g. '
+                         f'{unexpected[:3]})')
+        if wrong:
+            parts.append(f'{len(wrong)} with other shapes (e.g. ' + ', '.join(
+                f'{k}: checkpoint {ckpt_shapes[k]} vs model '
+                f'{model_shapes[k]}' for k in wrong[:2]) + ')')
+        raise ValueError(
+            f'checkpoint {filename} does not fit the model '
+            f'{type(model).__name__}: ' + '; '.join(parts) +
+            '. Is it a checkpoint of another model or config?')
+    return checkpoint

@@ -1,0 +1,114 @@
+"""Fixes for known breakages of the pinned stack, applied on import.
+
+Nothing in site-packages is edited; each fix is idempotent.
+
+* torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine calls
+  ``torch.load`` without the argument. mmengine checkpoints hold a few plain
+  objects besides tensors (numpy arrays in ``dataset_meta``, the message hub's
+  ``HistoryBuffer``s): those classes are added to torch's safe list, so our own
+  checkpoints load with the safe unpickler. ``HistoryBuffer`` pickles its
+  class-level table of statistics methods (bound through ``builtins.getattr``,
+  which the safe unpickler rightly refuses); that table is rebuilt on
+  unpickling anyway, so it is no longer saved. Full unpickling of other files is
+  only done after an explicit opt-in: :func:`trust_checkpoints` (or the
+  ``--trust-checkpoint`` flag of ``tools/train.py``/``tools/test.py``).
+* matplotlib >= 3.10 removed ``FigureCanvasAgg.tostring_rgb``, which MMPose's
+  ``Pose3dLocalVisualizer`` calls; it is restored from ``buffer_rgba``.
+"""
+import os
+import pickle
+
+import numpy as np
+
+_TRUST_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+_applied = False
+
+
+def checkpoint_safe_globals() -> list:
+    """Classes an mmengine checkpoint of this project may contain."""
+    from mmengine.logging import HistoryBuffer
+
+    classes = [
+        HistoryBuffer,
+        bytes,  # empty numpy arrays pickle through bytes()
+        np.ndarray,
+        np.dtype,
+        np.core.multiarray._reconstruct,
+        np.core.multiarray.scalar,
+    ]
+    # numpy >= 1.25 pickles dtypes through their classes in numpy.dtypes.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        classes += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType')
+        ]
+    return classes
+
+
+def trust_checkpoints(enable: bool = True) -> None:
+    """Opt in (or out) to full unpickling of checkpoints: only for files you
+    trust, since unpickling can run arbitrary code."""
+    if enable:
+        os.environ[_TRUST_ENV] = '1'
+    else:
+        os.environ.pop(_TRUST_ENV, None)
+
+
+def _patch_torch_load() -> None:
+    import torch
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+
+    original = CheckpointLoader.load_checkpoint.__func__
+    if getattr(original, '_poselift_wrapped', False):
+        return
+
+    def load_checkpoint(cls, filename, map_location=None, logger='current'):
+        try:
+            return original(cls, filename, map_location, logger)
+        except pickle.UnpicklingError as err:
+            raise pickle.UnpicklingError(
+                f'checkpoint {filename!r} holds objects outside the safe '
+                'list of torch.load(weights_only=True). If you trust this '
+                'file, opt in to full unpickling with --trust-checkpoint '
+                '(tools/train.py, tools/test.py) or '
+                'poselift_mm.utils.trust_checkpoints(). Original error: '
+                f'{err}') from err
+
+    load_checkpoint._poselift_wrapped = True
+    CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
+
+
+def _history_buffer_getstate(self) -> dict:
+    """HistoryBuffer state without its class-level method table."""
+    state = dict(self.__dict__)
+    state.pop('statistics_methods', None)
+    return state
+
+
+def _patch_history_buffer() -> None:
+    from mmengine.logging import HistoryBuffer
+    HistoryBuffer.__getstate__ = _history_buffer_getstate
+
+
+def _tostring_rgb(self) -> bytes:
+    """(H*W*3,) uint8 bytes of the rendered canvas, as matplotlib < 3.10."""
+    return np.asarray(self.buffer_rgba())[..., :3].tobytes()
+
+
+def _patch_matplotlib() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    if not hasattr(FigureCanvasAgg, 'tostring_rgb'):
+        FigureCanvasAgg.tostring_rgb = _tostring_rgb
+
+
+def apply_compat_patches() -> None:
+    global _applied
+    if _applied:
+        return
+    _patch_history_buffer()
+    _patch_torch_load()
+    _patch_matplotlib()
+    _applied = True
