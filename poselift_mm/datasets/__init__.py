@@ -1,0 +1,3 @@
+from .transforms import ValidateKeypoints
+
+__all__ = ['ValidateKeypoints']

@@ -1,0 +1,3 @@
+from .validate import ValidateKeypoints
+
+__all__ = ['ValidateKeypoints']
