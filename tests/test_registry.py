@@ -1,0 +1,40 @@
+"""Importing poselift_mm registers into MMPose's registries; configs parse."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+import poselift_mm
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py')
+                 if '_base_' not in p.parts)
+
+
+def test_version():
+    assert poselift_mm.__version__.count('.') == 2
+
+
+def test_transforms_registered_in_mmpose_scope():
+    from mmpose.registry import TRANSFORMS
+    from poselift_mm.datasets import ValidateKeypoints
+    assert TRANSFORMS.get('ValidateKeypoints') is ValidateKeypoints
+    t = TRANSFORMS.build(dict(type='ValidateKeypoints', num_keypoints=17))
+    assert isinstance(t, ValidateKeypoints)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.name)
+def test_config_follows_conventions(path):
+    cfg = Config.fromfile(str(path))
+    assert cfg.default_scope == 'mmpose'
+    assert cfg.custom_imports['imports'] == ['poselift_mm']
+    assert cfg.custom_imports['allow_failed_imports'] is False
+    # inherited from mmpose::_base_/default_runtime.py
+    assert 'checkpoint' in cfg.default_hooks
+
+
+def test_config_builds_model(tmp_path):
+    from mmpose.registry import MODELS
+    cfg = Config.fromfile(str(CONFIGS[0]))
+    model = MODELS.build(cfg.model)
+    assert sum(p.numel() for p in model.parameters()) > 0
