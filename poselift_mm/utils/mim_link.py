@@ -12,8 +12,9 @@ package (what ``setup.py develop`` used to do); ``setup.py`` has already made
 ``tools/setup_env.sh`` does it for you. ``pip uninstall poselift_mm`` leaves
 the link behind; delete it by hand.
 """
+import importlib.metadata
 import os
-import sysconfig
+import sys
 from pathlib import Path
 
 import poselift_mm
@@ -27,14 +28,19 @@ def link_for_mim() -> Path:
         raise FileNotFoundError(
             f'{mim_dir}/tools is missing: reinstall with `pip install -e .` '
             'from the checkout (setup.py creates .mim)')
-    # where pip put the dist-info, i.e. where mim's pkg_resources looks
-    site = Path(sysconfig.get_paths()['purelib']).resolve()
-    if not list(site.glob('poselift_mm-*.dist-info')):
+    # Where the installed metadata is, as mim (pkg_resources) sees it from
+    # its console script: the current directory is not on that path.
+    cwd = Path.cwd().resolve()
+    paths = [p for p in sys.path if p and Path(p).resolve() != cwd]
+    dists = list(importlib.metadata.distributions(name='poselift_mm',
+                                                  path=paths))
+    if not dists:
         raise FileNotFoundError(
-            f'poselift_mm is not installed in {site}: run `pip install -e .`')
+            'poselift_mm is not installed: run `pip install -e .`')
+    site = Path(dists[0].locate_file('')).resolve()
     target = site / 'poselift_mm'
     if target.exists() and target.resolve() == package_dir:
-        return target  # a regular install, or linked already
+        return target  # `setup.py develop`, or linked already
     if target.is_symlink():
         target.unlink()  # stale link to a moved checkout
     elif target.exists():
