@@ -1,3 +1,3 @@
-from .transforms import ValidateKeypoints
+from .transforms import ConvertKeypointsToH36M, ValidateKeypoints
 
-__all__ = ['ValidateKeypoints']
+__all__ = ['ConvertKeypointsToH36M', 'ValidateKeypoints']

@@ -1,3 +1,4 @@
+from .keypoint_adapters import ConvertKeypointsToH36M
 from .validate import ValidateKeypoints
 
-__all__ = ['ValidateKeypoints']
+__all__ = ['ConvertKeypointsToH36M', 'ValidateKeypoints']
