@@ -1,0 +1,440 @@
+"""``LiftingMPJPE``: MPJPE, P-MPJPE and N-MPJPE in MILLIMETRES for 3D pose
+lifting, with the multi-hypothesis aggregates of diffusion lifters.
+
+Data contract (what a model's ``predict`` puts in each ``PoseDataSample``)
+-------------------------------------------------------------------------
+``pred_instances``:
+
+- ``keypoints`` (1, K, 3) or (1, T, K, 3): the deployable prediction, metres,
+  camera frame, root-relative or absolute: prediction and ground truth are
+  both root-aligned at ``root_index`` before any error is computed.
+- ``hypotheses`` (1, H, K, 3), optional: all H hypotheses, same frame and
+  units ((1, H, T, K, 3) for T frames).
+- ``hypotheses_reproj_error`` (1, H, K), optional: per hypothesis and joint,
+  the 2D reprojection error in pixels against the model's own 2D input
+  (deployable: no ground truth) ((1, H, T, K) for T frames).
+
+``gt_instances``: ``lifting_target`` (1, K, 3) or (T, K, 3) metres, the
+target frame(s) the dataset already picked (MMPose's ``target_idx``; frame t
+is scored against predicted frame t), and optionally
+``lifting_target_visible`` ((T, K) or (T, K, 1); non-zero joints are scored,
+as MMPose's ``astype(bool)``). ``target_img_path`` (metainfo, T names) gives
+the action as MMPose's ``MPJPE.process`` parses it:
+``S9_Directions_1.54138969_000001.jpg`` -> ``Directions_1`` -> category
+``Directions``.
+
+Results (all in mm; ``MODE`` is ``MPJPE``, ``P-MPJPE`` or ``N-MPJPE``)
+-------------------------------------------------------------------
+- ``MODE``: deployable prediction, Human3.6M protocol: mean over each action
+  category first, then the unweighted mean over categories (with
+  ``per_action=False``: the sample average).
+- ``MODE_all``: sample average (all visible joints of all frames pooled);
+  this is what MMPose's own ``MPJPE`` metric reports (times 1000).
+- ``MODE_<action>``: per action category (``per_action=True``).
+- With ``hypotheses``: ``MODE(mean)`` (average of the hypotheses, D3DP's
+  "P-Agg") and ``MODE(J-Agg)`` (per joint, the hypothesis of lowest
+  ``hypotheses_reproj_error``) are DEPLOYABLE; ``MODE(J-Best)`` (per joint,
+  the hypothesis nearest the GT) and ``MODE(P-Best)`` (per pose, the
+  hypothesis of lowest MPJPE) are ORACLE numbers (they look at the GT) and
+  are only computed with ``oracle=True``. Each has a ``_all`` twin (sample
+  average); the plain name is action-averaged like ``MODE``. Each
+  hypothesis is root-aligned before aggregation (D3DP zeroes every
+  hypothesis' root), so the aggregates mix joints of root-relative poses.
+
+P-MPJPE is Procrustes (scale, rotation, translation) via
+``poselift_mm.geometry.procrustes_align``; ``allow_reflection=True`` allows
+improper rotations as ZeDO does (ipl-uw/ZeDO-Release,
+``lib/utils/transforms.py``: ``procrustes(..., reflection='best')`` called by
+``align_to_gt``). N-MPJPE: optimal scale only (Rhodin et al. 2018;
+facebookresearch/VideoPose3D ``common/loss.py`` ``n_mpjpe``). Alignments use
+all K joints, as MMPose's ``keypoint_mpjpe``; only the averaging is masked.
+"""
+import logging
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+
+from mmpose.registry import METRICS
+from poselift_mm.evaluation.functional import (ALIGNMENTS, M_TO_MM,
+                                               aggregate_by_reprojection,
+                                               best_of_hypotheses,
+                                               joint_errors,
+                                               reduce_hypothesis_errors)
+from poselift_mm.geometry import check_points, root_relative
+
+MODE_NAMES = {'mpjpe': 'MPJPE', 'p-mpjpe': 'P-MPJPE', 'n-mpjpe': 'N-MPJPE'}
+DEPLOYABLE_AGGREGATES = {'mean': 'mean', 'j-agg': 'J-Agg'}
+ORACLE_AGGREGATES = {'j-best': 'J-Best', 'p-best': 'P-Best'}
+
+
+def _get(container, key: str):
+    """dict / InstanceData / PoseDataSample field, or None."""
+    if container is None or not hasattr(container, 'get'):
+        return None
+    return container.get(key, None)
+
+
+def _to_numpy(x) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+
+
+def _img_names(data_sample) -> List[str]:
+    """``target_img_path`` of a sample as a list of str ([] if absent)."""
+    paths = _get(data_sample, 'target_img_path')
+    if paths is None:
+        paths = _get(_get(data_sample, 'gt_instances'), 'target_img_path')
+    if paths is None:
+        return []
+    if isinstance(paths, (str, bytes)):
+        return [str(paths)]
+    return [str(p) for p in np.asarray(paths).reshape(-1)]
+
+
+def read_lifting_sample(data_sample, where: str) -> dict:
+    """One data sample -> pred, gt (T, K, 3), visible (T, K) bool, hyps
+    (T, H, K, 3) or None, reproj (T, H, K) or None, names (T,) list."""
+    names = _img_names(data_sample)
+    if names:
+        where = f'{where} ({names[0]})'
+    pred_inst = _get(data_sample, 'pred_instances')
+    gt_inst = _get(data_sample, 'gt_instances')
+    if _get(pred_inst, 'keypoints') is None:
+        raise ValueError(
+            f"{where}: data_sample['pred_instances']['keypoints'] is missing")
+    if _get(gt_inst, 'lifting_target') is None:
+        raise ValueError(
+            f"{where}: data_sample['gt_instances']['lifting_target'] is "
+            'missing')
+
+    gt_name = f"{where}: gt_instances['lifting_target']"
+    gt = _to_numpy(gt_inst['lifting_target'])
+    gt = gt[None] if gt.ndim == 2 else gt
+    if gt.ndim != 3:
+        raise ValueError(f'{gt_name}: expected shape (T, K, 3), got shape '
+                         f'{gt.shape}')
+    check_points(gt, gt_name, 3)
+    num_frames, num_joints = gt.shape[:2]
+
+    pred_name = f"{where}: pred_instances['keypoints']"
+    pred = _to_numpy(pred_inst['keypoints'])
+    if pred.ndim == 4 and pred.shape[0] == 1:
+        pred = pred[0]
+    pred = pred[None] if pred.ndim == 2 else pred
+    if pred.ndim != 3:
+        raise ValueError(f'{pred_name}: expected shape (1, K, 3) or '
+                         f'(1, T, K, 3), got shape {pred.shape}')
+    check_points(pred, pred_name, 3, num_joints)
+    if pred.shape[0] != num_frames:
+        raise ValueError(
+            f'{pred_name}: {pred.shape[0]} predicted frames but '
+            f"gt_instances['lifting_target'] has {num_frames} target frames")
+
+    vis = _get(gt_inst, 'lifting_target_visible')
+    if vis is None:
+        vis = np.ones((num_frames, num_joints), bool)
+    else:
+        vis = _to_numpy(vis)
+        if vis.size != num_frames * num_joints:
+            raise ValueError(
+                f"{where}: gt_instances['lifting_target_visible'] has shape "
+                f'{vis.shape}, expected ({num_frames}, {num_joints})')
+        vis = vis.astype(bool).reshape(num_frames, num_joints)
+
+    hyps = _get(pred_inst, 'hypotheses')
+    reproj = _get(pred_inst, 'hypotheses_reproj_error')
+    if hyps is not None:
+        hyp_name = f"{where}: pred_instances['hypotheses']"
+        hyps = _to_numpy(hyps)
+        if hyps.ndim == 5 and hyps.shape[0] == 1:  # (1, H, T, K, 3)
+            hyps = hyps[0].transpose(1, 0, 2, 3)
+        elif hyps.ndim == 3 and num_frames == 1:  # (H, K, 3)
+            hyps = hyps[None]
+        elif not (hyps.ndim == 4 and hyps.shape[0] == 1 and num_frames == 1):
+            raise ValueError(
+                f'{hyp_name}: expected shape (1, H, K, 3) (or (1, H, T, K, 3) '
+                f'for T={num_frames} frames), got shape {hyps.shape}')
+        check_points(hyps, hyp_name, 3, num_joints)
+        if hyps.shape[0] != num_frames:
+            raise ValueError(f'{hyp_name}: {hyps.shape[0]} frames, expected '
+                             f'{num_frames}')
+        if reproj is not None:
+            rep_name = f"{where}: pred_instances['hypotheses_reproj_error']"
+            reproj = _to_numpy(reproj)
+            given = reproj.shape
+            if reproj.ndim == 4 and reproj.shape[0] == 1:  # (1, H, T, K)
+                reproj = reproj[0].transpose(1, 0, 2)
+            elif reproj.ndim == 2 and num_frames == 1:  # (H, K)
+                reproj = reproj[None]
+            expected = hyps.shape[:3]
+            if reproj.shape != expected:
+                raise ValueError(
+                    f'{rep_name}: expected shape (1, {expected[1]}, '
+                    f'{num_joints}) matching the hypotheses, got shape '
+                    f'{given}')
+            if not np.isfinite(reproj).all():
+                raise ValueError(
+                    f'{rep_name} contains '
+                    f'{int((~np.isfinite(reproj)).sum())} non-finite values '
+                    '(NaN/inf)')
+
+    if len(names) != num_frames:
+        names = names[:1] * num_frames
+    return dict(pred=pred, gt=gt, visible=vis, hyps=hyps, reproj=reproj,
+                names=names)
+
+
+def h36m_action(img_path: str) -> str:
+    """MMPose's parse: 'S9_Directions_1.5413_000001.jpg' -> 'Directions'."""
+    base = osp.basename(img_path)
+    if '_' not in base or '.' not in base.split('_', 1)[1]:
+        raise ValueError(
+            f"target_img_path {img_path!r} is not a Human3.6M image name "
+            "like 'S9_Directions_1.54138969_000001.jpg'; set per_action=False "
+            'for other datasets')
+    action = base.split('_', 1)[1].split('.', 1)[0]
+    return action.split('_')[0]
+
+
+def group_means(sums: np.ndarray, counts: np.ndarray,
+                groups: np.ndarray) -> Dict[str, float]:
+    """Per-group sum(sums) / sum(counts) for groups with a visible joint."""
+    keys, inverse = np.unique(groups, return_inverse=True)
+    num = np.bincount(inverse, weights=sums, minlength=len(keys))
+    den = np.bincount(inverse, weights=counts, minlength=len(keys))
+    return {str(k): float(n / d) for k, n, d in zip(keys, num, den) if d > 0}
+
+
+@METRICS.register_module()
+class LiftingMPJPE(BaseMetric):
+    """MPJPE / P-MPJPE / N-MPJPE in mm, per action, with multi-hypothesis
+    aggregates. See the module docstring for the data contract and keys.
+
+    Args:
+        modes: any of 'mpjpe', 'p-mpjpe', 'n-mpjpe'.
+        allow_reflection: let the P-MPJPE Procrustes fit reflect (ZeDO).
+        root_index: joint both poses are translated to before the errors
+            (None: compare absolute positions).
+        per_action: action-averaged headline numbers and per-action keys.
+        aggregates: deployable aggregates 'mean', 'j-agg'.
+        oracle: also report the ORACLE 'J-Best' and 'P-Best'.
+        hypotheses_protocol: 'pose' (default): each aggregate builds one pose
+            from the root-aligned hypotheses and every mode scores that pose.
+            'd3dp': as D3DP's ``p_mpjpe_diffusion*`` (paTRICK-swk/D3DP
+            ``common/loss.py``): every hypothesis is aligned on its own and
+            the selection is applied to the aligned joint errors (differs
+            from 'pose' only for P-MPJPE and N-MPJPE).
+        to_mm: data units -> mm (1000 for metres).
+        skip_list: 'S9_Greeting'-style subject_action names to skip
+            (MMPose's ``skip_list``).
+    """
+
+    default_prefix: Optional[str] = None
+
+    def __init__(self,
+                 modes: Sequence[str] = ('mpjpe', 'p-mpjpe', 'n-mpjpe'),
+                 allow_reflection: bool = False,
+                 root_index: Optional[int] = 0,
+                 per_action: bool = True,
+                 aggregates: Sequence[str] = ('mean', 'j-agg'),
+                 oracle: bool = True,
+                 hypotheses_protocol: str = 'pose',
+                 to_mm: float = M_TO_MM,
+                 skip_list: Sequence[str] = (),
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        modes = (modes, ) if isinstance(modes, str) else tuple(modes)
+        aggregates = (aggregates, ) if isinstance(aggregates, str) else \
+            tuple(aggregates)
+        bad = [m for m in modes if m not in ALIGNMENTS]
+        if bad or not modes:
+            raise ValueError(f'LiftingMPJPE: modes must be a non-empty subset '
+                             f'of {list(ALIGNMENTS)}, got {list(modes)}')
+        bad = [a for a in aggregates if a not in DEPLOYABLE_AGGREGATES]
+        if bad:
+            raise ValueError(
+                f'LiftingMPJPE: aggregates must be a subset of '
+                f'{list(DEPLOYABLE_AGGREGATES)}, got {list(aggregates)} (the '
+                "oracle 'j-best'/'p-best' are switched on by oracle=True)")
+        if hypotheses_protocol not in ('pose', 'd3dp'):
+            raise ValueError("LiftingMPJPE: hypotheses_protocol must be "
+                             f"'pose' or 'd3dp', got {hypotheses_protocol!r}")
+        if not (np.isfinite(to_mm) and to_mm > 0):
+            raise ValueError(f'LiftingMPJPE: to_mm must be > 0, got {to_mm}')
+        self.modes = modes
+        self.allow_reflection = allow_reflection
+        self.root_index = root_index
+        self.per_action = per_action
+        self.aggregates = aggregates
+        self.oracle = oracle
+        self.hypotheses_protocol = hypotheses_protocol
+        self.to_mm = float(to_mm)
+        self.skip_list = set(skip_list)
+        self._warned = set()
+
+    # ------------------------------------------------------------------ utils
+    def _warn_once(self, key: str, msg: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            print_log(f'{type(self).__name__}: {msg}', logger='current',
+                      level=logging.WARNING)
+
+    def _errors(self, pred, gt, alignment: str) -> np.ndarray:
+        """(..., K, 3) -> (..., K) mm."""
+        return joint_errors(pred, gt, alignment,
+                            self.allow_reflection) * self.to_mm
+
+    def _root(self, x: np.ndarray) -> np.ndarray:
+        return x if self.root_index is None else root_relative(
+            x, self.root_index)
+
+    def _hypothesis_errors(self, hyps, gt, vis,
+                           reproj) -> Dict[str, np.ndarray]:
+        """hyps (M, H, K, 3), gt (M, K, 3) root-aligned -> name: (M, K) mm."""
+        rules = list(self.aggregates)
+        if 'j-agg' in rules and reproj is None:
+            rules.remove('j-agg')
+            self._warn_once(
+                'j-agg', "MPJPE(J-Agg) skipped: pred_instances has "
+                "'hypotheses' but no 'hypotheses_reproj_error'")
+        if self.oracle:
+            rules += list(ORACLE_AGGREGATES)
+        labels = {**DEPLOYABLE_AGGREGATES, **ORACLE_AGGREGATES}
+        hyps = self._root(hyps)
+        out = {}
+        if self.hypotheses_protocol == 'pose':
+            poses = {}
+            for rule in rules:
+                if rule == 'mean':
+                    poses[rule] = hyps.mean(-3)
+                elif rule == 'j-agg':
+                    poses[rule] = aggregate_by_reprojection(hyps, reproj)[0]
+                elif rule == 'j-best':
+                    poses[rule] = best_of_hypotheses(hyps, gt, 'joint')[0]
+                else:
+                    poses[rule] = best_of_hypotheses(hyps, gt, 'pose', vis)[0]
+            for mode in self.modes:
+                for rule, pose in poses.items():
+                    out[f'{MODE_NAMES[mode]}({labels[rule]})'] = \
+                        self._errors(pose, gt, ALIGNMENTS[mode])
+            return out
+        for mode in self.modes:  # 'd3dp': align each hypothesis on its own
+            alignment = ALIGNMENTS[mode]
+            per_hyp = self._errors(hyps, gt[:, None], alignment)  # (M, H, K)
+            for rule in rules:
+                name = f'{MODE_NAMES[mode]}({labels[rule]})'
+                if rule == 'mean':
+                    out[name] = self._errors(hyps.mean(-3), gt, alignment)
+                else:
+                    out[name] = reduce_hypothesis_errors(
+                        per_hyp, rule, vis, reproj)
+        return out
+
+    # ---------------------------------------------------------------- process
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Score a batch vectorised; store one small record per sample."""
+        where = type(self).__name__
+        samples = []
+        for i, ds in enumerate(data_samples):
+            s = read_lifting_sample(ds, f'{where}: data sample {i}')
+            if self.skip_list and s['names'] and osp.basename(
+                    s['names'][0]).split('.')[0] in self.skip_list:
+                continue
+            if self.per_action:
+                if not s['names']:
+                    raise ValueError(
+                        f'{where}: data sample {i} has no target_img_path to '
+                        'read the action from; set per_action=False')
+                s['actions'] = [h36m_action(n) for n in s['names']]
+            else:
+                s['actions'] = ['all'] * len(s['gt'])
+            samples.append(s)
+        if not samples:
+            return
+        joint_counts = {s['gt'].shape[1] for s in samples}
+        if len(joint_counts) > 1:
+            raise ValueError(f'{where}: one batch mixes joint counts '
+                             f"{sorted(joint_counts)} in 'lifting_target'")
+        frames = np.array([len(s['gt']) for s in samples])
+        offsets = np.concatenate([[0], np.cumsum(frames)])
+        gt = self._root(np.concatenate([s['gt'] for s in samples]))
+        pred = self._root(np.concatenate([s['pred'] for s in samples]))
+        vis = np.concatenate([s['visible'] for s in samples])
+
+        # name -> (M, K) mm errors of the deployable prediction
+        errors = {
+            MODE_NAMES[m]: self._errors(pred, gt, ALIGNMENTS[m])
+            for m in self.modes
+        }
+        per_sample = [dict() for _ in samples]
+        groups = defaultdict(list)  # same H and reproj presence together
+        for i, s in enumerate(samples):
+            if s['hyps'] is not None:
+                groups[(s['hyps'].shape[1], s['reproj'] is not None)].append(i)
+        for idx in groups.values():
+            frame_idx = np.concatenate(
+                [np.arange(offsets[i], offsets[i + 1]) for i in idx])
+            hyps = np.concatenate([samples[i]['hyps'] for i in idx])
+            reproj = None if samples[idx[0]]['reproj'] is None else \
+                np.concatenate([samples[i]['reproj'] for i in idx])
+            agg = self._hypothesis_errors(hyps, gt[frame_idx], vis[frame_idx],
+                                          reproj)
+            splits = np.cumsum(frames[idx])[:-1]
+            for name, err in agg.items():
+                for i, part in zip(idx, np.split(err, splits)):
+                    per_sample[i][name] = part
+
+        masked = {name: (err * vis).sum(-1) for name, err in errors.items()}
+        n_vis = vis.sum(-1)
+        for i, s in enumerate(samples):
+            lo, hi = offsets[i], offsets[i + 1]
+            err_sum = {name: v[lo:hi] for name, v in masked.items()}
+            for name, err in per_sample[i].items():
+                err_sum[name] = (err * s['visible']).sum(-1)
+            self.results.append(
+                dict(err_sum=err_sum, n_visible=n_vis[lo:hi],
+                     actions=np.asarray(s['actions'])))
+
+    # ---------------------------------------------------------------- compute
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """Per-sample records -> metric dict (mm)."""
+        where = type(self).__name__
+        if not results:
+            raise ValueError(f'{where}: no results to evaluate')
+        key_sets = list(dict.fromkeys(tuple(r['err_sum']) for r in results))
+        names = list(dict.fromkeys(n for keys in key_sets for n in keys))
+        partial = [n for n in names if any(n not in k for k in key_sets)]
+        if partial:
+            self._warn_once(
+                'partial', f'{partial} skipped: only some samples carry '
+                "'hypotheses' (or 'hypotheses_reproj_error')")
+        names = [n for n in names if n not in partial]
+        n_vis = np.concatenate([r['n_visible'] for r in results]).astype(
+            np.float64)
+        if n_vis.sum() == 0:
+            raise ValueError(f"{where}: gt_instances['lifting_target_visible']"
+                             ' marks no joint visible in any sample')
+        actions = np.concatenate([r['actions'] for r in results])
+        metrics, per_action_keys = {}, {}
+        for name in names:
+            sums = np.concatenate([r['err_sum'][name] for r in results])
+            overall = float(sums.sum() / n_vis.sum())
+            if self.per_action:
+                by_action = group_means(sums, n_vis, actions)
+                metrics[name] = float(np.mean(list(by_action.values())))
+                if '(' not in name:  # deployable prediction only
+                    for action, value in by_action.items():
+                        per_action_keys[f'{name}_{action}'] = value
+            else:
+                metrics[name] = overall
+            metrics[f'{name}_all'] = overall
+        metrics.update(per_action_keys)
+        return metrics
