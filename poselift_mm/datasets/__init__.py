@@ -1,3 +1,9 @@
+from .lifting_datasets import (PoseLiftH36MDataset,
+                               PoseLiftMpiInf3dhpDataset,
+                               VideoPose3DH36MDataset, ZeDOPklDataset)
 from .transforms import ConvertKeypointsToH36M, ValidateKeypoints
 
-__all__ = ['ConvertKeypointsToH36M', 'ValidateKeypoints']
+__all__ = [
+    'ConvertKeypointsToH36M', 'ValidateKeypoints', 'PoseLiftH36MDataset',
+    'PoseLiftMpiInf3dhpDataset', 'VideoPose3DH36MDataset', 'ZeDOPklDataset'
+]
