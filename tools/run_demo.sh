@@ -27,9 +27,11 @@ echo "[demo] 3/3 testing $CKPT with tools/test.py"
 "$PY" "$REPO/tools/test.py" "$CFG" "$CKPT" --work-dir "$OUT/test" \
     --out "$OUT/predictions.pkl" --cfg-options $roots >"$OUT/test.log" 2>&1 \
     || { tail -n 30 "$OUT/test.log"; echo "[demo] testing failed, log: $OUT/test.log"; exit 1; }
-# MMPose's MPJPE metric reports in the data's unit, metres: print mm.
-metrics=$(grep -Eo '(^|[^_A-Za-z-])(MPJPE|P-MPJPE|N-MPJPE): [0-9.]+' "$OUT/test.log" | tail -n 3 \
-    | awk -F': ' '{gsub(/^[^A-Z]*/, "", $1); printf "%s %.1f mm  ", $1, $2 * 1000}')
+# LiftingMPJPE logs millimetres, averaged per action then over actions.
+metrics=$(for m in MPJPE P-MPJPE N-MPJPE; do
+    grep -Eo "h36m/$m: [0-9.]+" "$OUT/test.log" | tail -n 1 \
+        | awk -v m="$m" '{printf "%s %.1f mm  ", m, $2}'
+done)
 
 echo "[demo] done in $(( $(date +%s) - start )) s"
 echo "[demo] test set (subject S8 of the procedural set): $metrics"

@@ -12,7 +12,7 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=25),
     checkpoint=dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=2,
-        save_best='MPJPE', rule='less'))
+        save_best='h36m/MPJPE', rule='less'))
 
 codec = dict(
     type='VideoPoseLifting',
@@ -37,7 +37,7 @@ model = dict(
         loss=dict(type='MPJPELoss'),
         decoder=codec))
 
-dataset_type = 'Human36mDataset'
+dataset_type = 'PoseLiftH36MDataset'  # MMPose's, plus file checks
 data_root = 'data/synthetic_h36m/'
 meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
              'target_root')
@@ -76,9 +76,6 @@ val_dataloader = dict(
         **dataset_common))
 test_dataloader = val_dataloader
 
-val_evaluator = [
-    dict(type='MPJPE', mode='mpjpe'),
-    dict(type='MPJPE', mode='p-mpjpe'),
-    dict(type='MPJPE', mode='n-mpjpe')
-]
+# MPJPE / P-MPJPE / N-MPJPE in mm, averaged per action then over actions
+val_evaluator = dict(type='LiftingMPJPE', prefix='h36m')
 test_evaluator = val_evaluator

@@ -46,7 +46,7 @@ def run(args, env=None, check=True):
 
 
 def mpjpe_of(text):
-    found = re.findall(r'MPJPE: ([0-9.]+)', text)
+    found = re.findall(r'h36m/MPJPE: ([0-9.]+)', text)
     assert found, f'no MPJPE in output:\n{text[-2000:]}'
     return float(found[-1])
 
@@ -71,11 +71,11 @@ def test_train_then_test(trained, data_root, tmp_path):
                 str(tmp_path), '--out', str(out)] + overrides(data_root, EPOCHS) +
                [f'test_dataloader.dataset.ann_file={ann}'])
     text = proc.stdout + proc.stderr
-    mpjpe_m = mpjpe_of(text)  # MMPose's metric reports in metres
+    mpjpe_mm = mpjpe_of(text)  # LiftingMPJPE logs millimetres
     s = np.load(data_root / ann)['S'][..., :3]
     rel = s - s[:, :1]
-    mean_pose_m = np.linalg.norm(rel - rel.mean(0), axis=-1).mean()
-    assert 0 < mpjpe_m < 0.7 * mean_pose_m, (mpjpe_m, mean_pose_m)
+    mean_pose_mm = 1000 * np.linalg.norm(rel - rel.mean(0), axis=-1).mean()
+    assert 0 < mpjpe_mm < 0.7 * mean_pose_mm, (mpjpe_mm, mean_pose_mm)
     assert 'P-MPJPE' in text and 'N-MPJPE' in text
     assert out.is_file()
 
