@@ -104,7 +104,7 @@ WHEELS="$CACHE/wheels/$ARCH_TAG"
 mkdir -p "$WHEELS"
 MMCV_WHEEL=$(ls "$WHEELS"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
 if [ -z "$MMCV_WHEEL" ]; then
-    say "[$STEP] no cached wheel in $WHEELS: building from the sdist (about 40-50 minutes on 2 cores)"
+    say "[$STEP] no cached wheel in $WHEELS: building from the sdist (about 15 minutes on 2 idle cores)"
     need_free_gb 3 "$CACHE"
     BUILD_DIR=$(mktemp -d "$CACHE/mmcv-build.XXXXXX")
     run "${PIP[@]}" download --no-deps --no-binary :all: "mmcv==$MMCV_VERSION" -d "$BUILD_DIR"
