@@ -6,24 +6,23 @@
 ``--resume`` alone continues from the newest checkpoint in the work dir.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import poselift_mm  # noqa: E402,F401  (registers modules, applies fixes)
 from poselift_mm.utils import trust_checkpoints  # noqa: E402
-from poselift_mm.utils.launch import check_amp, setup_launcher  # noqa: E402
+from poselift_mm.utils.launch import (add_common_args, check_amp,  # noqa
+                                      load_config, setup_launcher)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a pose lifter')
     parser.add_argument('config', help='config file')
-    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    add_common_args(parser)
     parser.add_argument(
         '--resume', nargs='?', const='auto',
         help='resume from CKPT, or (no value) from the newest checkpoint in '
@@ -34,29 +33,13 @@ def parse_args(argv=None):
                         help='skip validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the actual batch size')
-    parser.add_argument(
-        '--trust-checkpoint', action='store_true',
-        help='allow full unpickling of checkpoints (only for trusted files)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, key=value')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parser.parse_args(argv)
 
 
 def build_cfg(args):
-    if not osp.isfile(args.config):
-        sys.exit(f'error: config file {args.config!r} does not exist')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

@@ -38,7 +38,7 @@ import numpy as np
 
 from poselift_mm.geometry import (CameraParamError, camera_from_pkl,
                                   check_camera, project_to_pixels,
-                                  world_to_camera)
+                                  quaternion_to_matrix, world_to_camera)
 from .h36m_format import camera_to_pkl_entry, h36m_imgname
 
 # VideoPose3D common/h36m_dataset.py: ``remove_joints([4, 5, 9, 10, 11, 16,
@@ -579,18 +579,6 @@ def videopose3d_to_body3d(positions_3d: Dict[str, Dict[str, np.ndarray]],
         raise DataFileError(path3d, _key('positions_3d'), 'no videos left '
                             '(empty file or subject filter)')
     return _concat(parts)
-
-
-def quaternion_to_matrix(q_wxyz) -> np.ndarray:
-    """(..., 4) quaternions (w, x, y, z), any norm -> (..., 3, 3) rotations."""
-    q = np.asarray(q_wxyz, dtype=np.float64)
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    w, x, y, z = np.moveaxis(q, -1, 0)
-    return np.stack([
-        1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-        2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-        2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)
-    ], axis=-1).reshape(q.shape[:-1] + (3, 3))
 
 
 def videopose3d_camera_to_pkl_entry(orientation, translation, center,

@@ -6,7 +6,7 @@ from .checks import CameraParamError, check_camera, check_points
 from .keypoint_formats import convert_keypoints, convert_scores
 from .pose import mpjpe, p_mpjpe, procrustes_align, root_relative
 from .skeleton import (H36M17_NAMES, H36M17_PARENTS, axis_angle_to_matrix,
-                       forward_kinematics)
+                       forward_kinematics, quaternion_to_matrix)
 
 __all__ = [
     'world_to_camera', 'camera_to_world', 'project_to_pixels',
@@ -14,5 +14,5 @@ __all__ = [
     'camera_from_pkl', 'check_points', 'check_camera', 'CameraParamError',
     'procrustes_align', 'root_relative', 'mpjpe', 'p_mpjpe',
     'axis_angle_to_matrix', 'forward_kinematics', 'H36M17_NAMES',
-    'H36M17_PARENTS', 'convert_keypoints', 'convert_scores'
+    'H36M17_PARENTS', 'convert_keypoints', 'convert_scores', 'quaternion_to_matrix'
 ]

@@ -30,6 +30,18 @@ def axis_angle_to_matrix(axis_angle: np.ndarray) -> np.ndarray:
     return eye + s * skew + (1 - c) * (skew @ skew)
 
 
+def quaternion_to_matrix(q_wxyz) -> np.ndarray:
+    """(..., 4) quaternions (w, x, y, z), any norm -> (..., 3, 3) rotations."""
+    q = np.asarray(q_wxyz, dtype=np.float64)
+    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
+    w, x, y, z = np.moveaxis(q, -1, 0)
+    return np.stack([
+        1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
+        2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+        2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)
+    ], axis=-1).reshape(q.shape[:-1] + (3, 3))
+
+
 def forward_kinematics(local_rot: np.ndarray, offsets: np.ndarray,
                        parents: Sequence[int],
                        root_pos: np.ndarray) -> np.ndarray:

@@ -1,6 +1,8 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: device checks and
 distributed set-up that also works on machines without a GPU."""
+import argparse
 import os
+import os.path as osp
 
 import torch
 import torch.distributed as dist
@@ -43,3 +45,32 @@ def setup_launcher(cfg, launcher: str) -> None:
             backend='gloo',
             rank=int(os.environ['RANK']),
             world_size=int(os.environ['WORLD_SIZE']))
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Arguments shared by tools/train.py and tools/test.py."""
+    from mmengine.config import DictAction
+    parser.add_argument('--work-dir', help='where logs and outputs go')
+    parser.add_argument(
+        '--trust-checkpoint', action='store_true',
+        help='allow full unpickling of checkpoints (only for trusted files)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_config(args):
+    """Config from ``args.config`` with ``--cfg-options`` and the work dir
+    (CLI > config > ``work_dirs/<config name>``) applied."""
+    from mmengine.config import Config
+    if not osp.isfile(args.config):
+        raise UsageError(f'config file {args.config!r} does not exist')
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg

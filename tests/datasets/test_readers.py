@@ -27,8 +27,8 @@ from poselift_mm.datasets.readers import (H36M32_TO_17, H36M_CAMERA_SIZES,
                                           DataFileError,
                                           build_sequence_indices,
                                           parse_h36m_imgnames,
-                                          quaternion_to_matrix,
                                           videopose3d_camera_to_pkl_entry)
+from poselift_mm.geometry import quaternion_to_matrix
 from poselift_mm.datasets.synthetic import synthesize_h36m
 import fixtures_paper_formats as fx
 

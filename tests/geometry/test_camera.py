@@ -7,7 +7,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poselift_mm.geometry import (CameraParamError, camera_from_pkl,
+from poselift_mm.geometry import (quaternion_to_matrix,
+                                  CameraParamError, camera_from_pkl,
                                   camera_to_world, pixels_to_rays,
                                   project_onto_rays, project_to_pixels,
                                   undistort_normalized, world_to_camera)
@@ -17,16 +18,9 @@ CAM = dict(f=np.array([1145.0, 1143.8]), c=np.array([512.5, 515.4]),
            k=np.array([-0.2, 0.24, -0.003]), p=np.array([-0.0014, -0.001]))
 
 
-def quat_to_rot(q):
-    w, x, y, z = np.asarray(q, dtype=np.float64) / np.linalg.norm(q)
-    return np.array(
-        [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-         [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-         [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
-
 
 rotations = st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
-    lambda q: sum(v * v for v in q) > 0.01).map(quat_to_rot)
+    lambda q: sum(v * v for v in q) > 0.01).map(quaternion_to_matrix)
 seeds = st.integers(0, 2**32 - 1)
 distortions = st.tuples(*[st.floats(-0.05, 0.05)] * 3,
                         *[st.floats(-0.005, 0.005)] * 2)
@@ -120,7 +114,7 @@ def test_real_camera_from_pkl_missing_key(h36m_frames):
 
 
 def test_camera_from_pkl_synthetic():
-    R = quat_to_rot([0.9, 0.1, -0.3, 0.2])
+    R = quaternion_to_matrix([0.9, 0.1, -0.3, 0.2])
     cameras = {
         ('S1', '1'): dict(R=R, T=np.ones((3, 1)), f=np.full((2, 1), 1e3),
                           c=np.zeros((2, 1)), w=10, h=10),
@@ -164,7 +158,7 @@ def test_world_camera_are_inverse(R, seed, batch):
 
 def test_world_to_camera_broadcasts_per_sample_cameras():
     rng = np.random.default_rng(0)
-    Rs = np.stack([quat_to_rot(q) for q in rng.normal(size=(4, 4))])
+    Rs = quaternion_to_matrix(rng.normal(size=(4, 4)))
     Ts = rng.normal(size=(4, 3))
     x = rng.normal(size=(4, 17, 3))
     batched = world_to_camera(x, Rs[:, None], Ts[:, None])
@@ -238,7 +232,7 @@ def test_project_onto_rays_is_orthogonal_projection():
 
 # ------------------------------------------------------ kinds and gradients
 def _all_camera_calls(x_cam, uv):
-    R, T = quat_to_rot([0.9, 0.1, -0.3, 0.2]), np.array([1.0, 2.0, 3.0])
+    R, T = quaternion_to_matrix([0.9, 0.1, -0.3, 0.2]), np.array([1.0, 2.0, 3.0])
     return [
         world_to_camera(x_cam, R, T),
         camera_to_world(x_cam, R, T),

@@ -5,25 +5,19 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poselift_mm.geometry import (mpjpe, p_mpjpe, procrustes_align,
+from poselift_mm.geometry import (quaternion_to_matrix,
+                                  mpjpe, p_mpjpe, procrustes_align,
                                   root_relative)
 
 PROPS = settings(max_examples=30, deadline=None)
 MIRROR = np.diag([-1.0, 1.0, 1.0])
 
 
-def quat_to_rot(q):
-    w, x, y, z = np.asarray(q, dtype=np.float64) / np.linalg.norm(q)
-    return np.array(
-        [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-         [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-         [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
-
 
 def random_rotations(rng, shape):
     """(*shape, 3, 3) random proper rotations."""
     q = rng.normal(size=(int(np.prod(shape)), 4))
-    return np.stack([quat_to_rot(qi) for qi in q]).reshape(*shape, 3, 3)
+    return quaternion_to_matrix(q).reshape(*shape, 3, 3)
 
 
 def similarity(x, scale, R, t):
@@ -34,7 +28,7 @@ def similarity(x, scale, R, t):
 
 
 rotations = st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
-    lambda q: sum(v * v for v in q) > 0.01).map(quat_to_rot)
+    lambda q: sum(v * v for v in q) > 0.01).map(quaternion_to_matrix)
 seeds = st.integers(0, 2**32 - 1)
 scales = st.floats(0.1, 10.0)
 translations = st.lists(st.floats(-10, 10), min_size=3,
@@ -134,13 +128,13 @@ def test_procrustes_noisy_is_optimal():
     """The result beats small perturbations of its transform."""
     rng = np.random.default_rng(5)
     pred = rng.normal(size=(17, 3))
-    target = similarity(pred, 1.3, quat_to_rot([0.7, 0.2, 0.5, -0.1]),
+    target = similarity(pred, 1.3, quaternion_to_matrix([0.7, 0.2, 0.5, -0.1]),
                         [1.0, -2.0, 0.5])
     target += rng.normal(0, 0.05, target.shape)
     aligned, (s, R, t) = procrustes_align(pred, target, return_transform=True)
     best = ((aligned - target)**2).sum()
     for _ in range(20):
-        dR = quat_to_rot(np.r_[1.0, rng.normal(0, 0.01, 3)])
+        dR = quaternion_to_matrix(np.r_[1.0, rng.normal(0, 0.01, 3)])
         trial = similarity(pred, s * (1 + rng.normal(0, 0.01)), dR @ R,
                            t + rng.normal(0, 0.01, 3))
         assert ((trial - target)**2).sum() > best
@@ -168,7 +162,7 @@ def test_procrustes_degenerate_inputs_stay_finite():
                                atol=1e-12)
     # a rank-2 (planar) pose: the rotation is still recovered
     planar = target * [1.0, 1.0, 0.0]
-    moved = similarity(planar, 2.0, quat_to_rot([0.3, 0.4, -0.5, 0.6]),
+    moved = similarity(planar, 2.0, quaternion_to_matrix([0.3, 0.4, -0.5, 0.6]),
                        [1.0, 2.0, 3.0])
     assert p_mpjpe(planar, moved) < 1e-9
 
