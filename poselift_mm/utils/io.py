@@ -18,6 +18,10 @@ def atomic_path(path):
     fd, tmp = tempfile.mkstemp(
         prefix=f'.{path.name}.', suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    # mkstemp makes the file 0600; give it the mode a plain open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield Path(tmp)
         os.replace(tmp, path)

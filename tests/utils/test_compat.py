@@ -76,3 +76,4 @@ def test_history_buffer_pickles_without_getattr(tmp_path):
         str(tmp_path / 'h.pth')) == []
     loaded = torch.load(tmp_path / 'h.pth', weights_only=True)['hub']
     assert loaded.mean() == 3.0 and loaded.max() == 4.0
+
