@@ -98,6 +98,15 @@ def _img_names(data_sample) -> List[str]:
     return [str(p) for p in np.asarray(paths).reshape(-1)]
 
 
+def common_joint_count(samples: Sequence[dict], where: str) -> int:
+    """The one joint count K of a batch's ``lifting_target``s."""
+    counts = {s['gt'].shape[1] for s in samples}
+    if len(counts) > 1:
+        raise ValueError(f'{where}: one batch mixes joint counts '
+                         f"{sorted(counts)} in 'lifting_target'")
+    return counts.pop()
+
+
 def read_lifting_sample(data_sample, where: str) -> dict:
     """One data sample -> pred, gt (T, K, 3), visible (T, K) bool, hyps
     (T, H, K, 3) or None, reproj (T, H, K) or None, names (T,) list."""
@@ -359,10 +368,7 @@ class LiftingMPJPE(BaseMetric):
             samples.append(s)
         if not samples:
             return
-        joint_counts = {s['gt'].shape[1] for s in samples}
-        if len(joint_counts) > 1:
-            raise ValueError(f'{where}: one batch mixes joint counts '
-                             f"{sorted(joint_counts)} in 'lifting_target'")
+        common_joint_count(samples, where)
         frames = np.array([len(s['gt']) for s in samples])
         offsets = np.concatenate([[0], np.cumsum(frames)])
         gt = self._root(np.concatenate([s['gt'] for s in samples]))

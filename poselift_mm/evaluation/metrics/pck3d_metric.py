@@ -42,7 +42,7 @@ from mmpose.registry import METRICS
 from poselift_mm.evaluation.functional import (AUC_THRESHOLDS_MM, M_TO_MM,
                                                joint_errors)
 from poselift_mm.geometry import root_relative
-from .lifting_metric import read_lifting_sample
+from .lifting_metric import common_joint_count, read_lifting_sample
 
 MPI_INF_3DHP_PCK_JOINTS = tuple(range(14))
 MPI_INF_3DHP_ROOT = 14
@@ -114,11 +114,7 @@ class PCK3DMetric(BaseMetric):
         ]
         if not samples:
             return
-        num_joints = {s['gt'].shape[1] for s in samples}
-        if len(num_joints) > 1:
-            raise ValueError(f'{where}: one batch mixes joint counts '
-                             f"{sorted(num_joints)} in 'lifting_target'")
-        num_joints = num_joints.pop()
+        num_joints = common_joint_count(samples, where)
         sel = np.arange(num_joints) if self.joint_indices is None else \
             self.joint_indices
         if sel.size == 0 or sel.min() < -num_joints or sel.max() >= num_joints:
