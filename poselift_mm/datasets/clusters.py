@@ -1,0 +1,42 @@
+"""K-means of poses: the initial poses of ZeDO's optimisation."""
+import numpy as np
+
+
+def kmeans(x: np.ndarray, k: int, iters: int = 50, seed: int = 0,
+           chunk: int = 65536):
+    """Lloyd's K-means with k-means++ seeding. x: (N, D) -> centres (k, D),
+    labels (N,), inertia (sum of squared distances)."""
+    n = len(x)
+    if not 1 <= k <= n:
+        raise ValueError(f'--k must be between 1 and the {n} poses, got {k}')
+    rng = np.random.default_rng(seed)
+    centres = x[rng.integers(n)][None]
+    d2 = ((x - centres[0])**2).sum(1)
+    for _ in range(1, k):  # k-means++: one pass per centre, vectorised
+        new = x[rng.choice(n, p=d2 / d2.sum()) if d2.sum() > 0 else
+                rng.integers(n)]
+        centres = np.vstack([centres, new])
+        d2 = np.minimum(d2, ((x - new)**2).sum(1))
+
+    def assign(c):
+        labels = np.empty(n, np.int64)
+        best = np.empty(n)
+        c2 = (c**2).sum(1)
+        for s in range(0, n, chunk):  # chunks bound the (chunk, k) matrix
+            d = c2[None] - 2 * x[s:s + chunk] @ c.T
+            labels[s:s + chunk] = d.argmin(1)
+            best[s:s + chunk] = d.min(1)
+        return labels, best + (x**2).sum(1)
+
+    for _ in range(iters):
+        labels, _ = assign(centres)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros_like(centres)
+        np.add.at(sums, labels, x)
+        moved = np.where(counts[:, None] > 0,
+                         sums / np.maximum(counts, 1)[:, None], centres)
+        if np.allclose(moved, centres):
+            break
+        centres = moved
+    labels, dist2 = assign(centres)
+    return centres, labels, float(dist2.sum())
