@@ -1,0 +1,99 @@
+"""Convert ZeDO-Release ``checkpoint_<epoch>.pth`` files to mmengine layout.
+
+The original file is ``{'epoch', 'model_state_dict' ('module.'-prefixed,
+nn.DataParallel), 'optimizer_state_dict', 'ema': {'decay', 'num_updates',
+'shadow_params' (positional list over the trainable parameters)}, 'step'}``.
+Our :class:`ZeDOScoreMLP` keeps the original names, so the mapping is
+the prefix strip (raw weights) or a zip of ``shadow_params`` with the named
+trainable parameters (``use_ema``).
+"""
+from collections import OrderedDict
+
+import torch
+
+from poselift_mm.models.denoisers.zedo_mlp import ZeDOScoreMLP
+from poselift_mm.utils.io import atomic_path
+
+__all__ = ['convert_zedo_state', 'convert_zedo_checkpoint']
+
+
+def convert_zedo_state(ckpt: dict, use_ema: bool = False,
+                       src: str = '<dict>', model_cfg: dict = None) -> dict:
+    """Original ZeDO checkpoint dict -> ``ZeDOScoreMLP`` state_dict.
+
+    Raises ``ValueError`` naming ``src`` and the missing/extra/misshaped keys
+    when ``ckpt`` is not a ZeDO base-model checkpoint."""
+    if not isinstance(ckpt, dict) or 'model_state_dict' not in ckpt:
+        keys = (list(ckpt)[:5] if isinstance(ckpt, dict) else
+                type(ckpt).__name__)
+        raise ValueError(f'{src}: not a ZeDO checkpoint, key '
+                         f"'model_state_dict' is missing (found {keys})")
+    raw = OrderedDict(
+        (k[len('module.'):] if k.startswith('module.') else k, v)
+        for k, v in ckpt['model_state_dict'].items())
+    model = ZeDOScoreMLP(**(model_cfg or {}))
+    ref = model.state_dict()
+    missing = [k for k in ref if k not in raw]
+    extra = [k for k in raw if k not in ref]
+    wrong = [k for k in ref if k in raw
+             and tuple(raw[k].shape) != tuple(ref[k].shape)]
+    if missing or extra or wrong:
+        msg = [f'{src}: model_state_dict does not match ZeDOScoreMLP'
+               f'({model_cfg or {}})']
+        if missing:
+            msg.append(f'missing {len(missing)} keys {missing[:6]}')
+        if extra:
+            msg.append(f'unexpected {len(extra)} keys {extra[:6]}')
+        if wrong:
+            msg.append('shape mismatch ' + ', '.join(
+                f'{k}: {tuple(raw[k].shape)} vs {tuple(ref[k].shape)}'
+                for k in wrong[:4]))
+        raise ValueError('; '.join(msg) + ' (a checkpoint of another model?)')
+    state = OrderedDict((k, raw[k].detach().clone().to(ref[k].dtype))
+                        for k in ref)
+    if use_ema:
+        ema = ckpt.get('ema')
+        if not isinstance(ema, dict) or 'shadow_params' not in ema:
+            raise ValueError(f"{src}: --use-ema needs key 'ema' with "
+                             "'shadow_params', which is missing")
+        shadow = list(ema['shadow_params'])
+        names = [n for n, p in model.named_parameters() if p.requires_grad]
+        if len(shadow) != len(names):
+            raise ValueError(
+                f"{src}: 'ema.shadow_params' has {len(shadow)} tensors, "
+                f'ZeDOScoreMLP has {len(names)} trainable parameters')
+        for name, value in zip(names, shadow):
+            if tuple(value.shape) != tuple(state[name].shape):
+                raise ValueError(
+                    f"{src}: 'ema.shadow_params' entry for {name} has shape "
+                    f'{tuple(value.shape)}, expected '
+                    f'{tuple(state[name].shape)}')
+            state[name] = value.detach().clone().to(state[name].dtype)
+    return state
+
+
+def convert_zedo_checkpoint(src, dst, use_ema: bool = False,
+                            trust_checkpoint: bool = False,
+                            model_cfg: dict = None) -> dict:
+    """Read the original ``src`` (a foreign pickle: only with
+    ``trust_checkpoint``), write ``{'state_dict', 'meta'}`` to ``dst``
+    atomically and return that dict."""
+    if not trust_checkpoint:
+        raise ValueError(
+            f'{src}: the original ZeDO checkpoint is a full pickle and needs '
+            'torch.load(weights_only=False), which can run arbitrary code; '
+            'pass --trust-checkpoint (trust_checkpoint=True) if you trust '
+            'this file')
+    ckpt = torch.load(src, map_location='cpu', weights_only=False)
+    state = convert_zedo_state(ckpt, use_ema=use_ema, src=str(src),
+                               model_cfg=model_cfg)
+    meta = dict(
+        source=str(src), source_format='ZeDO-Release checkpoint',
+        model_type='ZeDOScoreMLP', weights='ema' if use_ema else 'raw',
+        epoch=ckpt.get('epoch'), step=ckpt.get('step'))
+    if use_ema:
+        meta['ema_num_updates'] = ckpt['ema'].get('num_updates')
+    out = {'state_dict': state, 'meta': meta}
+    with atomic_path(dst) as tmp:
+        torch.save(out, tmp)
+    return out

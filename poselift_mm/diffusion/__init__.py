@@ -1,0 +1,4 @@
+"""Diffusion processes (SDEs) and reverse-time steps."""
+from .sde import SubVPSDE, reverse_step, score_from_noise
+
+__all__ = ['SubVPSDE', 'score_from_noise', 'reverse_step']
