@@ -109,3 +109,23 @@ def reverse_step(x, t, score_fn, sde: SubVPSDE, mode: str = 'original',
     rev_drift = drift - factor * diffusion**2 * score
     step = SubVPSDE._bcast(step, x) if torch.is_tensor(step) else step
     return x - rev_drift * step
+
+
+def dsm_loss(noise_fn, sde: SubVPSDE, x0, eps: float = 1e-5,
+             generator=None):
+    """Continuous denoising score matching as ZeDO/score_sde train it
+    (noise prediction, no likelihood weighting, ``reduce_mean=False``).
+
+    ``x0`` (B, ...) clean poses; ``noise_fn(x_t, t (B,)) -> eps_hat`` like
+    ``x0``. ``t ~ U(eps, 1)``, ``x_t = e^{lmc} x0 + std z``; returns the batch
+    mean of ``0.5 * sum (z - eps_hat)^2`` over each sample's entries.
+    """
+    if x0.ndim < 2:
+        raise ValueError(f'dsm_loss: x0 needs a batch dim, got {x0.shape}')
+    t = eps + (1. - eps) * torch.rand(
+        x0.shape[0], generator=generator, device=x0.device, dtype=x0.dtype)
+    z = torch.randn(x0.shape, generator=generator, device=x0.device,
+                    dtype=x0.dtype)
+    mean, std = sde.marginal_prob(x0, t)
+    eps_hat = noise_fn(mean + std * z, t)
+    return 0.5 * (z - eps_hat).pow(2).flatten(1).sum(1).mean()
