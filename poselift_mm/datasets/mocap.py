@@ -368,27 +368,23 @@ def bvh_forward_kinematics(bvh: BvhData) -> np.ndarray:
     """
     frames = len(bvh.motion)
     col = 0
-    glob_rot, pos = [], []
-    for j, chans in enumerate(bvh.channels):
+    local, trans = [], []
+    for j, chans in enumerate(bvh.channels):  # parses the channel layout
         values = bvh.motion[:, col:col + len(chans)]
         col += len(chans)
-        trans = np.broadcast_to(bvh.offsets[j], (frames, 3)).copy()
+        t = np.broadcast_to(bvh.offsets[j], (frames, 3)).copy()
         rot_axes, rot_cols = '', []
         for k, ch in enumerate(chans):
             if ch.endswith('position'):
-                trans[:, 'XYZ'.index(ch[0])] = values[:, k]
+                t[:, 'XYZ'.index(ch[0])] = values[:, k]
             else:
                 rot_axes += ch[0]
                 rot_cols.append(k)
-        local = euler_to_matrix(values[:, rot_cols], rot_axes)
-        p = bvh.parents[j]
-        if p < 0:
-            glob_rot.append(local)
-            pos.append(trans)
-        else:
-            glob_rot.append(glob_rot[p] @ local)
-            pos.append(pos[p] + (glob_rot[p] @ trans[..., None])[..., 0])
-    return np.stack(pos, axis=1)
+        local.append(euler_to_matrix(values[:, rot_cols], rot_axes))
+        trans.append(t)
+    trans = np.stack(trans, axis=1)
+    return forward_kinematics(np.stack(local, axis=1), trans, bvh.parents,
+                              trans[:, 0])
 
 
 def _cmu_joint_map(names: Sequence[str], where: str) -> List[List[int]]:

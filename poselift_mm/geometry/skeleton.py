@@ -48,8 +48,9 @@ def forward_kinematics(local_rot: np.ndarray, offsets: np.ndarray,
     """Joint positions of a kinematic tree.
 
     local_rot: (..., J, 3, 3) rotation of each joint relative to its parent
-    (the root's is global); offsets: (J, 3) rest offset of each joint from
-    its parent, in the parent's frame; root_pos: (..., 3). Returns (..., J, 3)
+    (the root's is global); offsets: (J, 3) or (..., J, 3) (per frame, e.g.
+    BVH position channels) offset of each joint from its parent, in the
+    parent's frame; root_pos: (..., 3). Returns (..., J, 3)
     in the units of ``offsets``/``root_pos``. Loops over the J joints once
     (a tree walk), vectorised over every leading dimension.
     """
@@ -59,9 +60,9 @@ def forward_kinematics(local_rot: np.ndarray, offsets: np.ndarray,
     if local_rot.shape[-3:] != (num_joints, 3, 3):
         raise ValueError(f'local_rot: expected shape (..., {num_joints}, 3, '
                          f'3), got {local_rot.shape}')
-    if offsets.shape != (num_joints, 3):
-        raise ValueError(f'offsets: expected shape ({num_joints}, 3), got '
-                         f'{offsets.shape}')
+    if offsets.shape[-2:] != (num_joints, 3):
+        raise ValueError(f'offsets: expected shape (..., {num_joints}, 3), '
+                         f'got {offsets.shape}')
     global_rot = [None] * num_joints
     positions = [None] * num_joints
     for j, parent in enumerate(parents):
@@ -76,5 +77,5 @@ def forward_kinematics(local_rot: np.ndarray, offsets: np.ndarray,
                              f'parent {parent}')
         global_rot[j] = global_rot[parent] @ local_rot[..., j, :, :]
         positions[j] = positions[parent] + (
-            global_rot[parent] @ offsets[j][:, None])[..., 0]
+            global_rot[parent] @ offsets[..., j, :, None])[..., 0]
     return np.stack(positions, axis=-2)
