@@ -1,0 +1,131 @@
+"""Convert original MixSTE / DiffPose-video ``mixste_cpn_243f.bin`` files to
+mmengine layout.
+
+The original file is ``{'epoch', 'lr', 'random_state', 'optimizer',
+'model_pos' ('module.'-prefixed, nn.DataParallel), ...}`` (MixSTE ``run.py``).
+Our :class:`MixSTE` keeps the original parameter names, so the mapping is the
+prefix strip plus a key/shape check against ``MixSTE(**model_cfg)``.
+"""
+import pickle
+from collections import OrderedDict
+
+import torch
+
+from poselift_mm.models.backbones.mixste import MixSTE
+from poselift_mm.utils.io import atomic_path
+
+__all__ = ['convert_mixste_state', 'convert_mixste_checkpoint']
+
+
+def _checkpoint_sizes(raw: dict) -> str:
+    """Sizes readable from the position embeddings, as a hint."""
+    hint = {}
+    sp, tp = raw.get('Spatial_pos_embed'), raw.get('Temporal_pos_embed')
+    if torch.is_tensor(sp) and sp.dim() == 3:
+        hint.update(num_joints=sp.shape[1], embed_dim=sp.shape[2])
+    if torch.is_tensor(tp) and tp.dim() == 3:
+        hint['num_frames'] = tp.shape[1]
+    depth = {int(k.split('.')[1]) for k in raw
+             if k.startswith('STEblocks.') and k.split('.')[1].isdigit()}
+    if depth:
+        hint['depth'] = max(depth) + 1
+    return ', '.join(f'{k}={v}' for k, v in hint.items())
+
+
+def convert_mixste_state(obj, src: str = '<obj>',
+                         model_cfg: dict = None) -> OrderedDict:
+    """Loaded original file (dict with ``'model_pos'``) or a bare state dict
+    -> ``MixSTE(**model_cfg)`` state_dict (``module.`` stripped).
+
+    Sizes are never inferred: the keys and shapes must match the model
+    built from ``model_cfg`` (defaults: the 243-frame, 512-dim, depth-8
+    model), else ``ValueError`` naming ``src`` and the missing, unexpected
+    and misshaped keys."""
+    if not isinstance(obj, dict):
+        raise ValueError(f'{src}: not a MixSTE checkpoint, expected a dict '
+                         f"with key 'model_pos', got {type(obj).__name__}")
+    if 'model_pos' in obj:
+        sd, where = obj['model_pos'], "'model_pos'"
+        if not isinstance(sd, dict):
+            raise ValueError(f"{src}: 'model_pos' must be a state dict, got "
+                             f'{type(sd).__name__}')
+    elif obj and all(torch.is_tensor(v) for v in obj.values()):
+        sd, where = obj, 'state dict'
+    else:
+        raise ValueError(f'{src}: not a MixSTE checkpoint, key '
+                         f"'model_pos' is missing (found {list(obj)[:6]})")
+    raw = OrderedDict(
+        (k[len('module.'):] if k.startswith('module.') else k, v)
+        for k, v in sd.items())
+    cfg = dict(model_cfg or {})
+    with torch.device('meta'):  # shapes only, no 135 MB allocation
+        ref = MixSTE(**cfg).state_dict()
+    missing = [k for k in ref if k not in raw]
+    extra = [k for k in raw if k not in ref]
+    wrong = [k for k in ref if k in raw and (
+        not torch.is_tensor(raw[k])
+        or tuple(raw[k].shape) != tuple(ref[k].shape))]
+    if missing or extra or wrong:
+        msg = [f'{src}: {where} does not match MixSTE({cfg})']
+        if missing:
+            msg.append(f'missing {len(missing)} keys {missing[:6]}')
+        if extra:
+            msg.append(f'unexpected {len(extra)} keys {extra[:6]}')
+        if wrong:
+            msg.append('shape mismatch ' + ', '.join(
+                f'{k}: {tuple(getattr(raw[k], "shape", ()))} vs '
+                f'{tuple(ref[k].shape)}' for k in wrong[:4]))
+        sizes = _checkpoint_sizes(raw)
+        if sizes:
+            msg.append(f'the checkpoint looks like {sizes}: pass those in '
+                       'model_cfg if that is intended')
+        raise ValueError('; '.join(msg) + ' (a checkpoint of another model?)')
+    state = OrderedDict()
+    for k in ref:
+        v = raw[k].detach()
+        if not v.is_floating_point():
+            raise ValueError(f'{src}: {where} key {k} has dtype {v.dtype}, '
+                             'expected a floating-point tensor')
+        if not bool(torch.isfinite(v).all()):
+            raise ValueError(f'{src}: {where} key {k} holds NaN/inf values')
+        state[k] = v.to('cpu', ref[k].dtype, copy=True)
+    return state
+
+
+def _load(src, trust_checkpoint: bool):
+    """``torch.load`` with ``weights_only=True``; the full unpickler only
+    with ``trust_checkpoint`` (the original file holds a numpy RNG state)."""
+    try:
+        return torch.load(src, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as err:
+        if not trust_checkpoint:
+            raise ValueError(
+                f'{src}: this file is a full pickle (original MixSTE files '
+                'hold optimizer and numpy random state) and needs '
+                'torch.load(weights_only=False), which can run arbitrary '
+                'code; pass --trust-checkpoint (trust_checkpoint=True) if '
+                f'you trust this file ({str(err).splitlines()[0]})') from None
+    return torch.load(src, map_location='cpu', weights_only=False)
+
+
+def convert_mixste_checkpoint(src, dst, prefix: str = '',
+                              trust_checkpoint: bool = False,
+                              model_cfg: dict = None) -> dict:
+    """Read the original ``src``, write ``{'state_dict': {prefix+k: v},
+    'meta'}`` to ``dst`` atomically and return that dict. ``prefix`` places
+    the weights inside a wrapper model (e.g. ``'initializer.'``)."""
+    obj = _load(src, trust_checkpoint)
+    state = convert_mixste_state(obj, src=str(src), model_cfg=model_cfg)
+    epoch = obj.get('epoch') if 'model_pos' in obj else None
+    meta = dict(
+        source=str(src),
+        source_format=('MixSTE run.py checkpoint (model_pos)'
+                       if 'model_pos' in obj else 'bare state dict'),
+        model_type='MixSTE', model_cfg=dict(model_cfg or {}), prefix=prefix,
+        epoch=int(epoch) if isinstance(epoch, int) else None)
+    out = {'state_dict': OrderedDict((prefix + k, v)
+                                     for k, v in state.items()),
+           'meta': meta}
+    with atomic_path(dst) as tmp:
+        torch.save(out, tmp)
+    return out
