@@ -58,6 +58,8 @@ class PoseLiftH36MDataset(Human36mDataset):
     ``keypoint_2d_det_file``: (N, K, 3) finite. ``camera_param_file``: a
     camera with finite ``f``, ``c``, ``w``, ``h`` for every camera the image
     names use. Problems raise ``DataFileError`` naming file and key.
+    ``sample_stride`` (not in MMPose): keep every n-th sample (sequence),
+    e.g. a fast, evenly spread validation subset.
     """
 
     def __init__(self,
@@ -83,7 +85,11 @@ class PoseLiftH36MDataset(Human36mDataset):
                  pipeline: List[Union[dict, Callable]] = [],
                  test_mode: bool = False,
                  lazy_init: bool = False,
-                 max_refetch: int = 1000):
+                 max_refetch: int = 1000,
+                 sample_stride: int = 1):
+        if int(sample_stride) < 1:
+            raise ValueError(f'sample_stride must be >= 1, got {sample_stride}')
+        self.sample_stride = int(sample_stride)
         if pad_video_seq and not causal and seq_len % 2 == 0 and \
                 not multiple_target:
             raise ValueError(
@@ -167,6 +173,8 @@ class PoseLiftH36MDataset(Human36mDataset):
 
     def _load_annotations(self):
         self._check_cameras()
+        if self.sample_stride > 1:  # every n-th sample (fast validation)
+            self.sequence_indices = self.sequence_indices[::self.sample_stride]
         instance_list, image_list = super()._load_annotations()
         self._add_frame_arrays(instance_list)
         return instance_list, image_list

@@ -90,17 +90,24 @@ def reverse_step(x, t, score_fn, sde: SubVPSDE, mode: str = 'original',
     ``x + 1/N (1/2 beta x - beta (2 - std) eps)``; ``dt`` is ignored.
     ``'corrected'``: probability-flow ODE Euler step ``x - (f - 1/2 g^2 s) dt``
     with ``dt`` the (positive) actual time decrement of the schedule.
+    ``'scaled'``: ZeDO's drift (score factor 1.0) with a given step ``dt``;
+    ``dt = 1/N`` is ``'original'``, ``dt = (1/N) * n_ref / n`` keeps the
+    original's total pull with ``n`` instead of ``n_ref`` iterations.
     """
     if mode == 'original':
         factor, step = 1.0, 1. / sde.N
+    elif mode == 'scaled':
+        if dt is None:
+            raise ValueError("reverse_step: mode='scaled' needs dt")
+        factor, step = 1.0, dt
     elif mode == 'corrected':
         if dt is None:
             raise ValueError("reverse_step: mode='corrected' needs dt "
                              '(the schedule spacing t_i - t_{i+1} > 0)')
         factor, step = 0.5, dt
     else:
-        raise ValueError(f"reverse_step: mode must be 'original' or "
-                         f"'corrected', got {mode!r}")
+        raise ValueError(f"reverse_step: mode must be 'original', "
+                         f"'scaled' or 'corrected', got {mode!r}")
     t_vec = torch.as_tensor(t, dtype=x.dtype, device=x.device)
     if t_vec.dim() == 0:
         t_vec = t_vec.expand(x.shape[0])

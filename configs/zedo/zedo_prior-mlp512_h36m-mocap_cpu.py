@@ -1,0 +1,95 @@
+# ZeDO (Jiang et al., WACV 2024) on CPU: an unconditional score prior
+# (ZeDOScoreMLP, hidden 512, ~1.9 M params) trained by denoising score
+# matching on 3D poses only (Human3.6M S1 S5 S6 S7 motion converted with
+# tools/mocap_to_h36m.py; the 2D of the files is never used in training),
+# then zero-shot lifting of S8 (validation) by IPO + OIL.
+#
+# Data (see docs/zedo.md):
+#   python tools/mocap_to_h36m.py data/h36m_mocap --expmap \
+#     ../shared/data/h36m_mocap/h36m_expmap_50hz_train.npz --skeleton \
+#     ../shared/data/h36m_mocap/skeleton_h36m32.json --cameras \
+#     ../shared/data/mmpose_samples/h36m/cameras.pkl
+#   python tools/make_clusters.py \
+#     data/h36m_mocap/annotation_body3d/fps50/h36m_train.npz --k 50 \
+#     --max-poses 200000 --out data/h36m_mocap/clusters/h36m_clusters50.npz
+_base_ = ['../_base_/poselift_runtime.py']
+
+data_root = 'data/h36m_mocap/'
+clusters_file = data_root + 'clusters/h36m_clusters50.npz'
+
+# ---- model -------------------------------------------------------------
+model = dict(
+    type='ZeDOLifter',
+    head=dict(
+        type='ScoreHead',
+        denoiser=dict(
+            type='ZeDOScoreMLP', num_joints=17, hidden_dim=512,
+            embed_dim=256, n_blocks=2, dropout=0.25),
+        sde=dict(beta_min=0.1, beta_max=20., N=1000),
+        flip_prob=0.5),
+    # one hypothesis from the most populated cluster; see the *_hyp10 config
+    init_poses=dict(file=clusters_file, num=1),
+    test_cfg=dict(
+        ipo=dict(iters=500, lr=0.1, joints=(0, 1, 4), axes='z', depth=3.,
+                 scale_range=(0.5, 2.)),
+        oil=dict(iters=1000, t_start=0.1, t_end=0.01,
+                 fix_translation_frac=0.2, mode='original'),
+        aggregate='min_reproj',
+        use_distortion=True,
+        chunk_size=4096))
+
+# ---- schedule (about 25 minutes on 2 CPU cores) -------------------------
+train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=10)
+optim_wrapper = dict(
+    optimizer=dict(type='Adam', lr=1e-3), clip_grad=dict(max_norm=1.))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=300),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=10,
+         eta_min=1e-5)
+]
+auto_scale_lr = dict(base_batch_size=1024)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=2,
+                    save_best='h36m/MPJPE', rule='less'))
+
+# ---- data --------------------------------------------------------------
+codec = dict(type='PixelPoseLifting', num_keypoints=17, root_index=0)
+meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
+             'target_root', 'camera_param')
+train_pipeline = [
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
+]
+test_pipeline = [
+    dict(type='ValidateKeypoints', num_keypoints=17),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
+]
+dataset_type = 'PoseLiftH36MDataset'
+dataset_common = dict(
+    type=dataset_type, data_root=data_root, data_prefix=dict(img='images/'),
+    camera_param_file='annotation_body3d/cameras.pkl', seq_len=1,
+    causal=True)
+train_dataloader = dict(
+    batch_size=1024,
+    num_workers=0,  # a worker process costs more (pickling samples) here
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        ann_file='annotation_body3d/fps50/h36m_train.npz',
+        keypoint_2d_src='gt', sample_stride=5,  # 10 Hz of 3D poses
+        pipeline=train_pipeline, **dataset_common))
+# S8 validation, every 200th frame (1,169 frames), ground-truth 2D
+val_dataloader = dict(
+    batch_size=2048,
+    num_workers=0,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        ann_file='annotation_body3d/fps50/h36m_val.npz',
+        keypoint_2d_src='gt', sample_stride=200, test_mode=True,
+        pipeline=test_pipeline, **dataset_common))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='LiftingMPJPE', prefix='h36m', oracle=True)
+test_evaluator = val_evaluator

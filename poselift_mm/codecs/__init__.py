@@ -1,0 +1,4 @@
+"""Keypoint codecs (registered in ``mmpose.registry.KEYPOINT_CODECS``)."""
+from .pixel_lifting import PixelPoseLifting
+
+__all__ = ['PixelPoseLifting']
