@@ -1,4 +1,12 @@
-"""Models: denoisers for the diffusion priors."""
-from .denoisers import ZeDOScoreMLP  # noqa: F401  (registration)
+"""Models: pose-model backbones, denoisers, priors, heads and lifters
+(registered in MMPose's MODELS)."""
+from .backbones import GCNPose, MixSTE  # noqa: F401  (registration)
+from .denoisers import GCNdiff, ZeDOScoreMLP  # noqa: F401
+from .heads import DiffPoseHead, ScoreHead  # noqa: F401
+from .pose_estimators import DiffPoseLifter, ZeDOLifter  # noqa: F401
+from .priors import GMMPrior  # noqa: F401
 
-__all__ = ['ZeDOScoreMLP']
+__all__ = [
+    'GCNPose', 'MixSTE', 'GCNdiff', 'ZeDOScoreMLP', 'DiffPoseHead',
+    'ScoreHead', 'DiffPoseLifter', 'ZeDOLifter', 'GMMPrior'
+]

@@ -1,4 +1,5 @@
 """Early, clear errors on malformed inputs inside an MMPose pipeline."""
+import numpy as np
 from typing import Optional, Sequence
 
 from mmcv.transforms import BaseTransform
@@ -28,8 +29,14 @@ class ValidateKeypoints(BaseTransform):
         self.require_intrinsics = tuple(require_intrinsics)
 
     def transform(self, results: dict) -> Optional[dict]:
-        where = results.get('img_path') or results.get('target_img_path') \
-            or results.get('id', '?')
+        where = '?'
+        for key in ('img_path', 'target_img_path', 'id'):
+            value = results.get(key)
+            if isinstance(value, (list, tuple, np.ndarray)):
+                value = value[0] if len(value) else None  # a window's first
+            if value is not None and value != '':
+                where = value
+                break
         try:
             check_points(results['keypoints'], 'keypoints (2D input)', 2,
                          self.num_keypoints)

@@ -1,0 +1,4 @@
+"""Priors over keypoint errors (registered in MMPose's MODELS)."""
+from .gmm import GMMPrior
+
+__all__ = ['GMMPrior']
