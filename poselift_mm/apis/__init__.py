@@ -1,4 +1,13 @@
 """High-level helpers: checkpoint conversion."""
 from .convert_checkpoint import convert_zedo_checkpoint, convert_zedo_state
+from .convert_diffpose import (convert_diffpose_checkpoint,
+                               convert_diffpose_state)
+from .convert_lifter import convert_diffpose_lifter
+from .convert_mixste import convert_mixste_checkpoint, convert_mixste_state
 
-__all__ = ['convert_zedo_checkpoint', 'convert_zedo_state']
+__all__ = [
+    'convert_zedo_checkpoint', 'convert_zedo_state',
+    'convert_diffpose_checkpoint', 'convert_diffpose_state',
+    'convert_diffpose_lifter', 'convert_mixste_checkpoint',
+    'convert_mixste_state'
+]

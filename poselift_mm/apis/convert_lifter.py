@@ -1,0 +1,55 @@
+"""One MMPose lifter checkpoint from the original DiffPose files.
+
+``diffpose_{,video_}uvxyz_*.pth`` (GCNdiff; a list whose element 0 is the
+``module.``-prefixed state dict) becomes ``head.denoiser.*``; the pose model
+(``gcn_xyz_*.pth``: GCNpose, or ``mixste_cpn_243f.bin``: MixSTE under
+``model_pos``) becomes ``backbone.*`` of a ``DiffPoseLifter``.
+"""
+from collections import OrderedDict
+
+import torch
+
+from poselift_mm.apis.convert_diffpose import (_load as _load_dp,
+                                               convert_diffpose_state)
+from poselift_mm.apis.convert_mixste import (_load as _load_mx,
+                                             convert_mixste_state)
+from poselift_mm.utils.io import atomic_path
+
+__all__ = ['convert_diffpose_lifter']
+
+
+def convert_diffpose_lifter(denoiser_src, dst, pose_model_src=None,
+                            pose_model_kind: str = 'mixste',
+                            trust_checkpoint: bool = False,
+                            use_ema: bool = False,
+                            mixste_cfg: dict = None) -> dict:
+    """Write ``{'state_dict', 'meta'}`` for ``DiffPoseLifter`` to ``dst``
+    (atomically) and return it. ``pose_model_kind`` is 'mixste' or
+    'gcnpose'."""
+    if pose_model_kind not in ('mixste', 'gcnpose'):
+        raise ValueError("pose_model_kind must be 'mixste' or 'gcnpose', got "
+                         f'{pose_model_kind!r}')
+    state = OrderedDict()
+    den = convert_diffpose_state(_load_dp(denoiser_src, trust_checkpoint),
+                                 'gcndiff', src=str(denoiser_src),
+                                 use_ema=use_ema)
+    state.update(('head.denoiser.' + k, v) for k, v in den.items())
+    meta = dict(source=str(denoiser_src), model_type='DiffPoseLifter',
+                weights='ema' if use_ema else 'raw')
+    if pose_model_src:
+        if pose_model_kind == 'mixste':
+            pm = convert_mixste_state(_load_mx(pose_model_src,
+                                               trust_checkpoint),
+                                      src=str(pose_model_src),
+                                      model_cfg=mixste_cfg)
+        else:
+            pm = convert_diffpose_state(_load_dp(pose_model_src,
+                                                 trust_checkpoint),
+                                        'gcnpose', src=str(pose_model_src))
+        state.update(('backbone.' + k, v) for k, v in pm.items())
+        meta['pose_model_source'] = str(pose_model_src)
+        meta['pose_model_kind'] = pose_model_kind
+    out = dict(state_dict=state, meta=meta)
+    with atomic_path(dst) as tmp:
+        torch.save(out, tmp)
+    return out

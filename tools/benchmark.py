@@ -1,0 +1,168 @@
+"""Speed, memory and accuracy of a config's test run, over a sweep of
+config values. Each setting runs in its own process, so its peak memory
+(max RSS) is its own.
+
+    python tools/benchmark.py CONFIG CHECKPOINT \
+        [--sweep model.test_cfg.oil.iters=1000,100] \
+        [--sweep model.test_cfg.oil.mode=original,scaled] \
+        [--cfg-options ...] [--metrics h36m/MPJPE h36m/P-MPJPE] \
+        [--markdown table.md]
+
+Prints one line per setting (JSON) and a Markdown table: setting, test
+samples, seconds, samples/s, peak RSS (MiB), and the chosen metrics. The
+machine (CPU model, cores, torch threads) is printed first. Results are
+measurements of this run: copy them to docs/benchmarks.md with the command.
+"""
+import argparse
+import itertools
+import json
+import os
+import os.path as osp
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def parse_args(argv=None):
+    from mmengine.config import DictAction
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('config')
+    p.add_argument('checkpoint')
+    p.add_argument('--sweep', action='append', default=[],
+                   metavar='KEY=V1,V2',
+                   help='config key and comma-separated values (repeatable: '
+                   'the product of all sweeps is run)')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='fixed overrides for every setting')
+    p.add_argument('--metrics', nargs='*', default=None,
+                   help='metric keys for the table (default: all)')
+    p.add_argument('--markdown', help='also write the table to this file')
+    p.add_argument('--trust-checkpoint', action='store_true')
+    p.add_argument('--single', help=argparse.SUPPRESS)  # internal
+    return p.parse_args(argv)
+
+
+def machine() -> str:
+    import torch
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else \
+        'no GPU'
+    return (f'{cpu}, {os.cpu_count()} cores, torch {torch.__version__} '
+            f'({torch.get_num_threads()} threads), {gpu}')
+
+
+def _value(text):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_sweeps(sweeps):
+    keys, values = [], []
+    for s in sweeps:
+        if '=' not in s:
+            raise SystemExit(f'error: --sweep {s!r} is not KEY=V1,V2')
+        key, vals = s.split('=', 1)
+        keys.append(key)
+        values.append([_value(v) for v in vals.split(',')])
+    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+
+
+def run_single(args):
+    """One setting in this process: JSON line with time, memory, metrics."""
+    from mmengine.runner import Runner
+
+    import poselift_mm  # noqa: F401
+    from poselift_mm.utils import trust_checkpoints
+    from poselift_mm.utils.launch import load_config
+    if args.trust_checkpoint:
+        trust_checkpoints()
+    setting = json.loads(args.single)
+    ns = argparse.Namespace(config=args.config, cfg_options=None,
+                            work_dir=tempfile.mkdtemp(prefix='bench_'),
+                            local_rank=0)
+    cfg = load_config(ns)
+    cfg.merge_from_dict({**(args.cfg_options or {}), **setting})
+    cfg.load_from = args.checkpoint
+    cfg.log_level = 'WARNING'
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**9)
+    runner = Runner.from_cfg(cfg)
+    n = len(runner.test_dataloader.dataset)
+    t0 = time.perf_counter()
+    metrics = runner.test()
+    sec = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.
+    print('BENCH ' + json.dumps(dict(
+        setting=setting, samples=n, seconds=round(sec, 2),
+        samples_per_s=round(n / sec, 2), peak_rss_mib=round(rss),
+        metrics={k: float(v) for k, v in metrics.items()})), flush=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.single:
+        return run_single(args)
+    for path in (args.config, args.checkpoint):
+        if not osp.isfile(path):
+            raise SystemExit(f'error: {path!r} does not exist')
+    print(f'# machine: {machine()}', flush=True)
+    rows = []
+    for setting in parse_sweeps(args.sweep) or [{}]:
+        cmd = [sys.executable, osp.abspath(__file__), args.config,
+               args.checkpoint, '--single', json.dumps(setting)]
+        if args.cfg_options:
+            cmd += ['--cfg-options'] + [
+                f'{k}={json.dumps(v) if not isinstance(v, str) else v}'
+                for k, v in args.cfg_options.items()]
+        if args.trust_checkpoint:
+            cmd.append('--trust-checkpoint')
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        line = [ln for ln in proc.stdout.splitlines()
+                if ln.startswith('BENCH ')]
+        if proc.returncode or not line:
+            sys.stderr.write(proc.stderr[-3000:])
+            raise SystemExit(f'error: setting {setting} failed '
+                             f'(exit {proc.returncode})')
+        row = json.loads(line[-1][6:])
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    keys = args.metrics if args.metrics is not None else sorted(
+        rows[0]['metrics'])
+    head = ['setting', 'samples', 's', 'samples/s', 'peak RSS MiB'] + keys
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '---|' * len(head)]
+    for r in rows:
+        s = ', '.join(f'{k.split(".")[-1]}={v}'
+                      for k, v in r['setting'].items()) or 'config'
+        cells = [s, r['samples'], r['seconds'], r['samples_per_s'],
+                 r['peak_rss_mib']] + [
+                     f"{r['metrics'][k]:.2f}" if k in r['metrics'] else '-'
+                     for k in keys]
+        lines.append('| ' + ' | '.join(str(c) for c in cells) + ' |')
+    table = '\n'.join(lines)
+    print(table)
+    if args.markdown:
+        from poselift_mm.utils.io import atomic_path
+        with atomic_path(args.markdown) as tmp:
+            with open(tmp, 'w') as f:
+                f.write(f'machine: {machine()}\n\n{table}\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
