@@ -4,10 +4,7 @@
 # the GCNPose pose model of gcnpose_h36m-mocap_cpu.py frozen as the
 # initialiser. Test: the released behaviour (clean start, DDIM eta 0,
 # steps 12 -> 0 -> -1, one hypothesis).
-#   python tools/fit_gmm.py data/h36m_mocap/annotation_body3d/fps50/h36m_train.npz \
-#     data/h36m_mocap/joint_2d_det_files/fps50/h36m_train_noisy.npy \
-#     data/h36m_mocap/gmm/h36m_train_noisy_gmm3.npz --components 3 \
-#     --camera-param-file data/h36m_mocap/annotation_body3d/cameras.pkl
+# Data and GMM: bash tools/prepare_mocap_data.sh (docs/diffpose.md).
 _base_ = ['./_base_h36m-mocap_frame.py']
 
 pose_model_ckpt = 'work_dirs/gcnpose_h36m-mocap_cpu/best.pth'
@@ -15,9 +12,8 @@ model = dict(
     type='DiffPoseLifter',
     backbone=dict(
         type='GCNPose', num_joints=17, hid_dim=96, num_layers=5, num_heads=4,
-        dropout=0.25,
-        init_cfg=dict(type='Pretrained', checkpoint=pose_model_ckpt,
-                      prefix='backbone.')),
+        dropout=0.25),
+    backbone_checkpoint=pose_model_ckpt,  # loaded when training starts
     head=dict(
         type='DiffPoseHead',
         denoiser=dict(type='GCNdiff', num_joints=17, hid_dim=96,

@@ -11,18 +11,15 @@ model = dict(
     type='DiffPoseLifter',
     backbone=dict(
         type='MixSTE', num_frames=27, num_joints=17, embed_dim=128, depth=4,
-        num_heads=4, mlp_ratio=2.,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='work_dirs/mixste-d128l4_h36m-mocap-27f_cpu/best.pth',
-            prefix='backbone.')),
+        num_heads=4, mlp_ratio=2.),
+    # trained pose model and frame DiffPose head, loaded when training starts
+    backbone_checkpoint='work_dirs/mixste-d128l4_h36m-mocap-27f_cpu/best.pth',
+    head_checkpoint=head_ckpt,
     head=dict(
         type='DiffPoseHead',
         denoiser=dict(type='GCNdiff', num_joints=17, hid_dim=96,
                       num_layers=5, num_heads=4, dropout=0.25),
-        uv_noise_scale=0.5,
-        init_cfg=dict(type='Pretrained', checkpoint=head_ckpt,
-                      prefix='head.')),
+        uv_noise_scale=0.5),
     train_cfg=dict(train_backbone=False),
     test_cfg=dict(timesteps=(0, ), eta=0., num_hypotheses=1,
                   start_noise=False, flip_test=True))

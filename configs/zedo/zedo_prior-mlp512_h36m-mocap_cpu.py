@@ -1,21 +1,18 @@
 # ZeDO (Jiang et al., WACV 2024) on CPU: an unconditional score prior
-# (ZeDOScoreMLP, hidden 512, ~1.9 M params) trained by denoising score
+# (ZeDOScoreMLP, hidden 512, 1.83 M params) trained by denoising score
 # matching on 3D poses only (Human3.6M S1 S5 S6 S7 motion converted with
 # tools/mocap_to_h36m.py; the 2D of the files is never used in training),
 # then zero-shot lifting of S8 (validation) by IPO + OIL.
 #
-# Data (see docs/zedo.md):
-#   python tools/mocap_to_h36m.py data/h36m_mocap --expmap \
-#     ../shared/data/h36m_mocap/h36m_expmap_50hz_train.npz --skeleton \
-#     ../shared/data/h36m_mocap/skeleton_h36m32.json --cameras \
-#     ../shared/data/mmpose_samples/h36m/cameras.pkl
-#   python tools/make_clusters.py \
-#     data/h36m_mocap/annotation_body3d/fps50/h36m_train.npz --k 50 \
-#     --max-poses 200000 --out data/h36m_mocap/clusters/h36m_clusters50.npz
+# Data: bash tools/prepare_mocap_data.sh (mocap conversion, 50 K-means
+# clusters of training poses; see docs/zedo.md).
 _base_ = ['../_base_/poselift_runtime.py']
 
 data_root = 'data/h36m_mocap/'
-clusters_file = data_root + 'clusters/h36m_clusters50.npz'
+# 50 K-means clusters of 200k training poses (committed with the model;
+# tools/make_clusters.py data/h36m_mocap/annotation_body3d/fps50/h36m_train.npz
+#   --k 50 --max-poses 200000 --out ... reproduces it)
+clusters_file = 'checkpoints/zedo/h36m-mocap_clusters50.npz'
 
 # ---- model -------------------------------------------------------------
 model = dict(

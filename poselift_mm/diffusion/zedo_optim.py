@@ -84,7 +84,10 @@ def ls_translation(x, rays, weights, eps: float = 1e-12):
 def reprojection_error(x_cam, uv, f, c, k=None, p=None):
     """Pixel distance (N, K) between ``project(x_cam)`` and ``uv`` (N, K, 2).
 
-    ``f``, ``c`` (N, 2) (or broadcastable), ``k`` (N, 3), ``p`` (N, 2)."""
+    ``f``, ``c`` (N, 2) (or broadcastable), ``k`` (N, 3), ``p`` (N, 2).
+    Joints at or behind the camera plane are projected from z = 1 mm, so
+    they get a very large error instead of failing the whole batch."""
+    x_cam = torch.cat([x_cam[..., :2], x_cam[..., 2:].clamp_min(1e-3)], -1)
     proj = project_to_pixels(x_cam, f[:, None], c[:, None],
                              None if k is None else k[:, None],
                              None if p is None else p[:, None])
@@ -128,6 +131,7 @@ def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
             opt.zero_grad(set_to_none=True)
             R = quaternion_matrix_unnormalized(q * mask)
             X = xj @ R.transpose(-1, -2) + (t_dir * s.clamp(lo, hi))[:, None]
+            X = torch.cat([X[..., :2], X[..., 2:].clamp_min(1e-3)], -1)
             proj = project_to_pixels(X, f[:, None], c[:, None], kk, pp)
             loss = (proj - uvj).abs().mean((1, 2)).sum()
             loss.backward()

@@ -50,6 +50,8 @@ class DiffPoseLifter(BasePoseEstimator):
                  backbone: dict,
                  head: Optional[dict] = None,
                  root_index: int = 0,
+                 backbone_checkpoint: Optional[str] = None,
+                 head_checkpoint: Optional[str] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -72,8 +74,38 @@ class DiffPoseLifter(BasePoseEstimator):
             raise ValueError("DiffPoseLifter: test_cfg.aggregate must be "
                              f"'mean' or 'median', got "
                              f"{self.test_cfg['aggregate']!r}")
+        self.backbone_checkpoint = backbone_checkpoint
+        self.head_checkpoint = head_checkpoint
         self.num_joints = getattr(self.backbone, 'num_joints', 17)
         self.num_frames = getattr(self.backbone, 'num_frames', None)
+
+    def init_weights(self):
+        """Default init, then the trained pose model
+        (``backbone_checkpoint``: its ``backbone.*`` weights) and head
+        (``head_checkpoint``: its ``head.*``), when given: how DiffPose
+        starts the diffusion training from a trained, frozen pose model."""
+        super().init_weights()
+        from mmengine.runner.checkpoint import _load_checkpoint
+        for path, name in ((self.backbone_checkpoint, 'backbone'),
+                           (self.head_checkpoint, 'head')):
+            if not path:
+                continue
+            module = getattr(self, name)
+            if module is None:
+                raise ValueError(f'DiffPoseLifter: {name}_checkpoint given '
+                                 f'but the model has no {name}')
+            ckpt = _load_checkpoint(path, map_location='cpu')
+            state = ckpt.get('state_dict', ckpt)
+            sub = {k[len(name) + 1:]: v for k, v in state.items()
+                   if k.startswith(name + '.')}
+            if not sub:
+                raise ValueError(f'{path}: no {name}.* weights (a checkpoint '
+                                 'of another model?)')
+            missing, unexpected = module.load_state_dict(sub, strict=False)
+            if missing or unexpected:
+                raise ValueError(
+                    f'{path}: {name}.* weights do not fit this config: '
+                    f'missing {missing[:5]}, unexpected {unexpected[:5]}')
 
     @property
     def with_head(self) -> bool:

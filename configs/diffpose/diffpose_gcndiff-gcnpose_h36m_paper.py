@@ -1,0 +1,34 @@
+# Frame DiffPose at the paper's setting (GPU): GCNPose + GCNdiff (hid 96,
+# 5 layers, 4 heads), trained on GT-2D GMM files (as the released frame-CPN
+# model), batch 1024, Adam 1e-3 (the effective value: the CLI overrides the
+# yml's 2e-5), x0.9 after epoch 60, 80 epochs, clip 1; test on CPN 2D with
+# the released sampler (steps 12 -> 0 -> -1, clean start, 1 hypothesis).
+# Original weights: tools/convert_checkpoint.py diffpose
+# diffpose_uvxyz_cpn.pth OUT --pose-model gcn_xyz_cpn.pth
+# --pose-model-kind gcnpose --trust-checkpoint.
+_base_ = ['./_base_h36m-videopose3d-files.py']
+
+model = dict(
+    type='DiffPoseLifter',
+    backbone=dict(type='GCNPose', num_joints=17, hid_dim=96, num_layers=5,
+                  num_heads=4, dropout=0.25),
+    head=dict(
+        type='DiffPoseHead',
+        denoiser=dict(type='GCNdiff', num_joints=17, hid_dim=96,
+                      num_layers=5, num_heads=4, dropout=0.25),
+        num_steps=51, beta_start=1e-4, beta_end=1e-3),
+    train_cfg=dict(train_backbone=False),
+    test_cfg=dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
+                  start_noise=False))
+train_cfg = dict(by_epoch=True, max_epochs=80, val_interval=5)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
+                     clip_grad=dict(max_norm=1.))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[61], gamma=0.9)
+]
+custom_hooks = [
+    dict(type='EMAHook', ema_type='ExponentialMovingAverage',
+         momentum=1e-3, update_buffers=False, priority=49)
+]
+auto_scale_lr = dict(base_batch_size=1024)
+train_dataloader = dict(batch_size=1024)
