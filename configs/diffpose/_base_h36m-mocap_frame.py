@@ -1,11 +1,11 @@
 # Shared data settings of the frame-based DiffPose configs: Human3.6M-format
 # data from tools/mocap_to_h36m.py (S1 S5 S6 S7 train, S8 validation), one
-# frame per sample, MMPose's VideoPoseLifting codec (u = 2x/w - 1,
+# frame per sample, ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,
 # v = 2y/w - h/w: DiffPose's screen normalisation; root-relative metres).
 _base_ = ['../_base_/poselift_runtime.py']
 
 data_root = 'data/h36m_mocap/'
-codec = dict(type='VideoPoseLifting', num_keypoints=17, zero_center=True,
+codec = dict(type='ScreenPoseLifting', num_keypoints=17, zero_center=True,
              root_index=0, remove_root=False, reshape_keypoints=False)
 meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
              'target_root', 'camera_param')

@@ -21,7 +21,10 @@ class PixelPoseLifting(BaseKeypointCodec):
     Decode: root-relative metres pass through.
     """
     auxiliary_encode_keys = {'lifting_target', 'lifting_target_visible'}
+    # keypoints_visible (the 2D confidences) must reach gt_instances: a
+    # codec's table replaces PackPoseInputs' own, which holds it
     instance_mapping_table = dict(
+        keypoints_visible='keypoints_visible',
         lifting_target='lifting_target',
         lifting_target_visible='lifting_target_visible')
     label_mapping_table = dict(
