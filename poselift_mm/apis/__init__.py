@@ -4,10 +4,11 @@ from .convert_diffpose import (convert_diffpose_checkpoint,
                                convert_diffpose_state)
 from .convert_lifter import convert_diffpose_lifter
 from .convert_mixste import convert_mixste_checkpoint, convert_mixste_state
+from .lift import init_lifter, lift_keypoints
 
 __all__ = [
     'convert_zedo_checkpoint', 'convert_zedo_state',
     'convert_diffpose_checkpoint', 'convert_diffpose_state',
     'convert_diffpose_lifter', 'convert_mixste_checkpoint',
-    'convert_mixste_state'
+    'convert_mixste_state', 'init_lifter', 'lift_keypoints'
 ]

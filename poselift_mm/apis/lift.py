@@ -1,0 +1,336 @@
+"""Lift 2D keypoints a user already has (one person, N frames) to 3D.
+
+    model = init_lifter('configs/zedo/zedo_prior-mlp512_h36m-mocap_cpu.py',
+                        'work_dirs/zedo/best.pth')
+    out = lift_keypoints(kpts_px, scores, model, image_size=(1920, 1080))
+    out['keypoints_3d']  # (N, 17, 3) root-relative camera-frame metres
+
+Samples go through the model config's own test pipeline
+(``test_dataloader.dataset.pipeline``), so the 2D normalisation is exactly
+the one the model was trained with: pixels plus intrinsics for ZeDO
+(``PixelPoseLifting``), DiffPose's screen normalisation ``u = 2x/w - 1,
+v = 2y/w - h/w`` (MMPose's ``VideoPoseLifting``) for DiffPose.
+"""
+import copy
+from pathlib import Path
+from typing import Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+from poselift_mm.geometry.checks import check_camera
+from poselift_mm.geometry.keypoint_formats import (KEYPOINT_FORMATS,
+                                                   convert_keypoints)
+
+__all__ = ['init_lifter', 'lift_keypoints', 'video_windows',
+           'AUTO_FORMATS']
+
+# joint count -> the format 'auto' assumes (17 could also be COCO: explicit)
+AUTO_FORMATS = {17: 'h36m', 26: 'halpe26', 136: 'halpe'}
+
+
+def init_lifter(config, checkpoint: Optional[str] = None,
+                device: Optional[str] = None,
+                cfg_options: Optional[dict] = None):
+    """Build a lifter from a config (path or ``Config``) and load weights.
+
+    The checkpoint is loaded with ``strict=True`` (fp16 weights are cast
+    to the model's dtype); ``init_weights`` is not called (configs may
+    point ``init_cfg`` at training outputs). Returns the model in eval mode
+    on ``device`` ('cuda' when available, else 'cpu') with ``model.cfg``.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    import poselift_mm  # noqa: F401  (registrations, compat fixes)
+    from mmpose.registry import MODELS
+
+    if isinstance(config, (str, Path)):
+        if not Path(config).is_file():
+            raise ValueError(f'config file {str(config)!r} does not exist')
+        cfg = Config.fromfile(str(config))
+    elif isinstance(config, Config):
+        cfg = copy.deepcopy(config)
+    else:
+        raise TypeError('config must be a file path or an mmengine Config, '
+                        f'got {type(config).__name__}')
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if 'model' not in cfg:
+        raise ValueError(f'config {getattr(cfg, "filename", None)!r} has no '
+                         "'model' entry")
+    init_default_scope('mmpose')
+    model = MODELS.build(cfg.model)
+    if checkpoint is not None:
+        if not Path(checkpoint).is_file():
+            raise ValueError(f'checkpoint file {str(checkpoint)!r} does not '
+                             'exist')
+        try:
+            load_checkpoint(model, str(checkpoint), map_location='cpu',
+                            strict=True)
+        except RuntimeError as err:  # strict mismatch, unreadable file
+            raise ValueError(
+                f'checkpoint {str(checkpoint)!r} cannot be loaded into the '
+                f'model of config {getattr(cfg, "filename", None)!r}: '
+                + ' '.join(str(err).split())) from None
+    model.cfg = cfg
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    model.to(device)
+    model.eval()
+    return model
+
+
+def video_windows(num_frames: int, window: int):
+    """Offline windows covering ``num_frames`` frames.
+
+    Non-overlapping windows of ``window`` frames; when ``num_frames`` is
+    not a multiple, the last window is re-anchored to end at the last frame
+    (it overlaps its predecessor); when ``num_frames < window`` the single
+    window repeats the last frame at its end. Returns ``index`` (W, window)
+    frame indices, and for each frame ``owner`` (N,) the window whose
+    result it takes and ``offset`` (N,) its position in that window.
+    """
+    n, t = int(num_frames), int(window)
+    if n < 1 or t < 1:
+        raise ValueError(f'video_windows: need num_frames >= 1 and window '
+                         f'>= 1, got {n}, {t}')
+    starts = np.arange(n // t) * t
+    if n % t:
+        starts = np.append(starts, max(n - t, 0))
+    index = np.minimum(starts[:, None] + np.arange(t), n - 1)
+    frames = np.arange(n)
+    owner = np.minimum(frames // t, len(starts) - 1)
+    return index, owner, frames - starts[owner]
+
+
+# ---- input checks ----------------------------------------------------------
+def _frame_list(bad: np.ndarray) -> str:
+    """Frame indices for a message: the first few, and how many."""
+    idx = np.flatnonzero(bad)
+    shown = ', '.join(str(i) for i in idx[:10])
+    more = f', ... ({len(idx)} frames)' if len(idx) > 10 else ''
+    return f'[{shown}{more}]'
+
+
+def _as_array(x, name: str, trailing: Tuple[int, ...]) -> np.ndarray:
+    """Array-like of N frames -> float64 (N, K, *trailing); ragged frame
+    lists raise naming the frames whose joint count differs."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    if isinstance(x, (list, tuple)) and len(x) and not np.isscalar(x[0]):
+        shapes = [np.shape(f) for f in x]
+        if len(set(shapes)) > 1:
+            ref = shapes[0]
+            bad = np.array([s != ref for s in shapes])
+            raise ValueError(
+                f'{name}: frames {_frame_list(bad)} have shapes '
+                f'{sorted(set(shapes[i] for i in np.flatnonzero(bad)))}, '
+                f'frame 0 has {ref}: every frame needs the same joints')
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f'{name}: not a numeric array ({err})') from None
+    want = 2 + len(trailing)
+    if arr.ndim != want or arr.shape[2:] != trailing or not arr.shape[0]:
+        dims = ', '.join(['N', 'K'] + [str(d) for d in trailing])
+        raise ValueError(f'{name}: expected shape ({dims}) for N >= 1 '
+                         f'frames of one person, got {arr.shape}')
+    bad = ~np.isfinite(arr).reshape(len(arr), -1).all(1)
+    if bad.any():
+        raise ValueError(f'{name}: NaN/inf values in frames '
+                         f'{_frame_list(bad)}; give a missing joint any '
+                         'finite position and a score of 0 instead')
+    return arr
+
+
+def _resolve_format(fmt: str, num_joints: int, n: int) -> str:
+    if fmt == 'auto':
+        if num_joints not in AUTO_FORMATS:
+            raise ValueError(
+                f'keypoints: all {n} frames (0..{n - 1}) have {num_joints} '
+                'joints; supported: 17 (Human3.6M; COCO-17 needs '
+                "keypoint_format='coco'), 26 (Halpe-26), 136 (Halpe)")
+        return AUTO_FORMATS[num_joints]
+    if fmt not in KEYPOINT_FORMATS:
+        raise ValueError(f'keypoint_format={fmt!r} is not one of '
+                         f"'auto', {', '.join(map(repr, KEYPOINT_FORMATS))}")
+    want = KEYPOINT_FORMATS[fmt][0]
+    if num_joints != want:
+        raise ValueError(
+            f'keypoints: all {n} frames (0..{n - 1}) have {num_joints} '
+            f"joints, keypoint_format={fmt!r} needs {want}")
+    return fmt
+
+
+def _camera(image_size, intrinsics) -> dict:
+    """MMPose ``camera_param``: ``w``, ``h``; ``f``, ``c`` (2, 1) px;
+    optional ``k`` (3, 1), ``p`` (2, 1)."""
+    cam = {}
+    if image_size is not None:
+        wh = np.asarray(image_size, dtype=np.float64).reshape(-1)
+        if wh.size != 2 or not np.isfinite(wh).all() or (wh <= 0).any():
+            raise ValueError('image_size must be (w, h) in pixels, both > 0;'
+                             f' got {image_size!r}')
+        cam['w'], cam['h'] = int(round(wh[0])), int(round(wh[1]))
+    if intrinsics is not None:
+        if not isinstance(intrinsics, Mapping):
+            K = np.asarray(intrinsics, dtype=np.float64)
+            if K.shape != (3, 3):
+                raise ValueError('intrinsics must be dict(f=(fx, fy), '
+                                 'c=(cx, cy)) or a 3x3 matrix K, got shape '
+                                 f'{K.shape}')
+            intrinsics = dict(f=K[[0, 1], [0, 1]], c=K[:2, 2])
+        try:
+            got = check_camera(intrinsics, need=('f', 'c'))
+        except ValueError as err:
+            raise ValueError(f'intrinsics: {err}') from None
+        if (np.asarray(got['f']) <= 0).any():
+            raise ValueError(f"intrinsics: 'f' must be > 0, got {got['f']}")
+        for key in ('f', 'c', 'k', 'p'):
+            if key in got:
+                cam[key] = np.asarray(got[key], np.float32).reshape(-1, 1)
+    return cam
+
+
+def _test_pipeline(cfg):
+    from mmengine.dataset import Compose
+    from mmpose.registry import TRANSFORMS
+
+    pipeline = None
+    for loader in ('test_dataloader', 'val_dataloader'):
+        ds = (cfg.get(loader) or {}).get('dataset') or {}
+        pipeline = ds.get('pipeline')
+        if pipeline:
+            break
+    pipeline = pipeline or cfg.get('test_pipeline')
+    if not pipeline:
+        raise ValueError(f'config {getattr(cfg, "filename", None)!r}: no '
+                         'test_dataloader.dataset.pipeline to build the '
+                         'samples with')
+    return Compose([TRANSFORMS.build(t) if isinstance(t, Mapping) else t
+                    for t in pipeline])
+
+
+def _field(pred, key, shape):
+    value = pred.get(key) if hasattr(pred, 'get') else None
+    if value is None:
+        return None
+    return np.asarray(value, dtype=np.float32).reshape(shape)
+
+
+# ---- lifting -----------------------------------------------------------------
+@torch.no_grad()
+def lift_keypoints(keypoints,
+                   scores=None,
+                   model=None,
+                   image_size: Optional[Sequence[float]] = None,
+                   intrinsics: Optional[Union[dict, np.ndarray]] = None,
+                   keypoint_format: str = 'auto',
+                   batch_size: int = 1024) -> dict:
+    """Lift one person's 2D track (N, K, 2) px to (N, 17, 3) metres.
+
+    Args:
+        keypoints: (N, K, 2) pixels of N frames of ONE person. K = 17 is
+            taken as Human3.6M-17 by ``keypoint_format='auto'`` (COCO-17
+            has 17 joints too: pass ``'coco'`` explicitly); 26 is
+            Halpe-26, 136 full Halpe. Other formats are converted with
+            :func:`~poselift_mm.geometry.keypoint_formats.convert_keypoints`.
+        scores: (N, K) detector confidences (None: ones); 0 marks a missing
+            joint. They become the samples' ``keypoints_visible``.
+        model: from :func:`init_lifter` (needs ``model.cfg``).
+        image_size: (w, h) px. Required by DiffPose (its 2D normalisation
+            uses w, h); ZeDO uses it for a default pinhole when
+            ``intrinsics`` is None.
+        intrinsics: ``dict(f=(fx, fy), c=(cx, cy))`` px (optionally ``k``
+            (3,), ``p`` (2,) distortion, used by ZeDO) or a 3x3 ``K``.
+        batch_size: poses (frames) per ``model.test_step`` call.
+
+    Video models (``model.num_frames`` = T) get the offline windows of
+    :func:`video_windows`; each frame's result comes from one window.
+    Returns ``keypoints_3d`` (N, 17, 3) root-relative camera-frame metres,
+    ``keypoint_spread`` (N, 17) metres (zeros when the model gives none),
+    ``translation`` (N, 3) camera-frame root position in metres (only when
+    the model gives it, ZeDO) and ``keypoint_format='h36m'``.
+    """
+    from mmengine.dataset import pseudo_collate
+
+    from poselift_mm.models.pose_estimators.zedo_lifter import ZeDOLifter
+
+    if model is None:
+        raise ValueError('lift_keypoints: model is required (see '
+                         'init_lifter)')
+    cfg = getattr(model, 'cfg', None)
+    if cfg is None:
+        raise ValueError('lift_keypoints: the model has no .cfg (build it '
+                         'with init_lifter, or set model.cfg to its Config)')
+    if int(batch_size) < 1:
+        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+    kp = _as_array(keypoints, 'keypoints', (2, ))
+    n, k = kp.shape[:2]
+    if scores is None:
+        sc = np.ones((n, k))
+    else:
+        sc = _as_array(scores, 'scores', ())
+        if sc.shape != (n, k):
+            raise ValueError(f'scores: expected shape ({n}, {k}) like the '
+                             f'keypoints, got {sc.shape}')
+    fmt = _resolve_format(keypoint_format, k, n)
+    kp, sc = convert_keypoints(kp, sc, src=fmt)
+    kp, sc = kp.astype(np.float32), sc.astype(np.float32)
+
+    cam = _camera(image_size, intrinsics)
+    if isinstance(model, ZeDOLifter):
+        if image_size is None and intrinsics is None:
+            raise ValueError(
+                'lift_keypoints: ZeDO needs the camera: give intrinsics '
+                '(f, c in px) or at least image_size=(w, h) (then a '
+                'pinhole with f = image diagonal is assumed)')
+    elif image_size is None:
+        name = type(model).__name__
+        raise ValueError(
+            f'lift_keypoints: {name} normalises the 2D by the image size '
+            '(u = 2x/w - 1, v = 2y/w - h/w): give image_size=(w, h)')
+
+    t = getattr(model, 'num_frames', None) or 1
+    index, owner, offset = video_windows(n, t)
+    pipeline = _test_pipeline(cfg)
+    per_call = max(1, int(batch_size) // t)
+    joints = kp.shape[1]
+    root = int(getattr(model, 'root_index', 0))
+    kp3d, spread, trans = [], [], []
+    was_training = model.training
+    model.eval()  # no dropout, whatever mode the caller left it in
+    try:
+        for b0 in range(0, len(index), per_call):
+            samples = []
+            for idx in index[b0:b0 + per_call]:
+                vis = sc[idx]
+                sample = pipeline(dict(
+                    keypoints=kp[idx], keypoints_visible=vis,
+                    lifting_target=np.zeros((t, joints, 3), np.float32),
+                    lifting_target_visible=np.ones((t, joints), np.float32),
+                    camera_param=copy.deepcopy(cam), id=int(idx[0]),
+                    category_id=1, target_img_path=f'frame_{int(idx[0])}'))
+                # the codecs' instance tables drop keypoints_visible; the
+                # lifters read the confidences from there
+                sample['data_samples'].gt_instances.keypoints_visible = vis
+                samples.append(sample)
+            for ds in model.test_step(pseudo_collate(samples)):
+                pred = ds.pred_instances
+                kp3d.append(_field(pred, 'keypoints', (t, joints, 3)))
+                s = _field(pred, 'keypoint_spread', (t, joints))
+                spread.append(np.zeros((t, joints), np.float32)
+                              if s is None else s)
+                trans.append(_field(pred, 'translation', (t, 3)))
+    finally:
+        model.train(was_training)
+    kp3d = np.stack(kp3d)[owner, offset]
+    kp3d = kp3d - kp3d[:, root:root + 1]
+    out = dict(keypoints_3d=kp3d,
+               keypoint_spread=np.stack(spread)[owner, offset],
+               keypoint_format='h36m')
+    if all(v is not None for v in trans):
+        out['translation'] = np.stack(trans)[owner, offset]
+    return out
