@@ -1,0 +1,347 @@
+"""Images or a video -> MMPose 2D pose model -> our lifters, through
+MMPose's own ``MMPoseInferencer`` (its ``Pose3DInferencer``).
+
+    inferencer = build_inferencer(
+        'rtmpose-t_8xb256-420e_coco-256x192.py', 'rtmpose-t.pth',
+        'configs/zedo/zedo_prior-mlp512_h36m-mocap_cpu.py', 'zedo.pth',
+        device='cpu', det_model='whole_image')
+    frames = run_inferencer(inferencer, 'video.mp4')
+    frames[0]['instances'][0]['keypoints_3d']  # (17, 3) metres
+
+Frame convention of ``keypoints_3d``: MMPose's display frame, made by the
+inferencer from the lifter's root-relative camera-frame pose (x right,
+y down, z forward): ``X = -x``, ``Y = z`` (depth), ``Z = -y`` (up), then
+``Z`` minus its minimum over the joints (lowest joint at height 0) unless
+``disable_rebase_keypoint``. This is a mirror of the camera frame (det -1);
+:func:`display_to_camera` undoes it up to the root position.
+
+Two fixes of MMPose 1.3.2's inferencer are applied while running (nothing
+in site-packages is edited):
+
+* its tracker never stores the previous frame (``results_pose2d_last`` stays
+  empty), so every detection opens a new track every frame; the current
+  frame's detections are stored after each frame, which makes ``track_id``
+  persistent (IoU or OKS matching, ``tracking_thr``);
+* ``preprocess_single`` returns nothing for a frame without a person and
+  the inferencer's collate then fails: such frames give an empty
+  ``instances`` list here.
+"""
+import mimetypes
+import os
+import os.path as osp
+import warnings
+from typing import Callable, List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.config import Config
+
+__all__ = [
+    'PIXEL_LIFTERS', 'lifter_inferencer_kwargs', 'build_inferencer',
+    'run_inferencer', 'display_to_camera', 'list_inputs', 'InputReadError',
+    'TruncatedVideoWarning'
+]
+
+# Lifters that take the 2D in pixels with the image size (their codec does
+# no screen normalisation): MMPose's H36M bbox normalisation would move the
+# keypoints off the rays of the real camera.
+PIXEL_LIFTERS = ('ZeDOLifter', )
+# 2D datasets MMPose's convert_keypoint_definition maps to Human3.6M-17
+# (it passes coco_wholebody's 133 keypoints through unchanged: not usable)
+SUPPORTED_2D = ('h36m', 'coco', 'posetrack18', 'aic', 'crowdpose')
+
+
+class InputReadError(ValueError):
+    """An input (image, folder or video) that cannot be read."""
+
+
+class TruncatedVideoWarning(UserWarning):
+    """A video that ended before the frame count its header gives."""
+
+
+def _config(pose3d_config) -> Config:
+    if isinstance(pose3d_config, Config):
+        return pose3d_config
+    path = str(pose3d_config)
+    if not osp.isfile(path):
+        raise ValueError(f'{path}: lifter config file does not exist')
+    try:
+        return Config.fromfile(path)
+    except Exception as err:  # syntax errors, missing _base_ files
+        raise ValueError(f'{path}: cannot read the lifter config ({err})') \
+            from err
+
+
+def lifter_inferencer_kwargs(pose3d_config) -> dict:
+    """Inferencer call arguments a lifter config needs.
+
+    ``disable_norm_pose_2d``: True for ``ZeDOLifter`` (it optimises the 3D
+    pose against the rays of the 2D pixels through a pinhole built from the
+    image size: the keypoints must stay in pixels of the real image); False
+    for ``DiffPoseLifter`` and MMPose's lifters, which were trained on
+    screen-normalised Human3.6M 2D: MMPose moves each person to the H36M
+    bbox statistics (centre, scale) first, as for its own lifters.
+    Seq-to-seq window configs (``multiple_target``) are refused: the
+    inferencer feeds ``seq_len`` frames and keeps one output pose.
+    """
+    cfg = _config(pose3d_config)
+    name = pose3d_config if isinstance(pose3d_config, str) else \
+        (cfg.filename or '<config>')
+    model = cfg.get('model') or {}
+    if 'type' not in model:
+        raise ValueError(f"{name}: key 'model.type' is missing")
+    for split in ('train_dataloader', 'test_dataloader'):
+        if not (cfg.get(split) or {}).get('dataset'):
+            raise ValueError(
+                f"{name}: key '{split}.dataset' is missing (MMPose's "
+                'inferencer reads the dataset meta and the test pipeline '
+                'from it)')
+    test_ds = cfg.test_dataloader.dataset
+    if test_ds.get('multiple_target', 0):
+        raise ValueError(
+            f"{name}: 'test_dataloader.dataset.multiple_target' = "
+            f'{test_ds.multiple_target}: a seq-to-seq window config; '
+            "MMPose's inferencer lifts one frame per step (use a frame "
+            'config, seq_len windows, or tools/lift.py)')
+    return dict(disable_norm_pose_2d=model['type'] in PIXEL_LIFTERS)
+
+
+def build_inferencer(pose2d: str,
+                     pose2d_weights: Optional[str],
+                     pose3d: str,
+                     pose3d_weights: Optional[str],
+                     device: Optional[str] = None,
+                     det_model: Optional[str] = None,
+                     det_weights: Optional[str] = None,
+                     det_cat_ids: Optional[Union[int, Sequence[int]]] = None):
+    """An ``MMPoseInferencer`` running ``pose2d`` (config path or MMPose
+    alias; aliases download weights) then the lifter ``pose3d`` (config
+    path). ``det_model='whole_image'``: the whole image is one person box.
+    Weights None: random initialisation (MMPose warns). The lifter's
+    :func:`lifter_inferencer_kwargs` are kept as
+    ``inferencer.poselift_kwargs``."""
+    import poselift_mm  # noqa: F401  (registrations, compat fixes)
+    from mmpose.apis import MMPoseInferencer
+
+    pose3d = str(pose3d)
+    if 'hand3d' in pose3d:
+        raise ValueError(
+            f"{pose3d}: MMPose 1.3.2 sends any lifter config whose path "
+            "contains 'hand3d' to its hand inferencer; rename the file")
+    kwargs = lifter_inferencer_kwargs(pose3d)
+    for path, what in ((pose3d_weights, 'lifter'),
+                       (pose2d_weights, '2D model'),
+                       (det_weights, 'detector')):
+        if path is not None and '://' not in str(path) and \
+                not osp.isfile(path):
+            raise ValueError(f'{path}: {what} checkpoint does not exist')
+    inferencer = MMPoseInferencer(
+        pose2d=pose2d, pose2d_weights=pose2d_weights, pose3d=pose3d,
+        pose3d_weights=pose3d_weights, device=device, det_model=det_model,
+        det_weights=det_weights, det_cat_ids=det_cat_ids)
+    inner = inferencer.inferencer
+    name2d = inner.pose2d_model.model.dataset_meta.get('dataset_name')
+    name3d = inner.model.dataset_meta.get('dataset_name')
+    if name2d not in SUPPORTED_2D or name3d != 'h36m':
+        raise ValueError(
+            f'{pose2d}: 2D keypoints of dataset {name2d!r} cannot be mapped '
+            f'to the lifter dataset {name3d!r} of {pose3d} (MMPose maps '
+            f'{SUPPORTED_2D} to h36m)')
+    inferencer.poselift_kwargs = kwargs
+    return inferencer
+
+
+def display_to_camera(keypoints_3d: np.ndarray,
+                      root_index: int = 0) -> np.ndarray:
+    """(..., K, 3) display frame -> (..., K, 3) root-relative camera frame
+    (x right, y down, z forward), metres."""
+    d = np.asarray(keypoints_3d, np.float64)
+    d = d - d[..., root_index:root_index + 1, :]
+    return np.stack([-d[..., 0], -d[..., 2], d[..., 1]], -1)
+
+
+def list_inputs(inputs) -> Union[list, str]:
+    """Checked inputs for the inferencer: a video path -> the path (read by
+    MMPose), an image path -> [path], a folder -> its images sorted by
+    name, an array or a list -> as a list. Raises :class:`InputReadError`."""
+    if isinstance(inputs, np.ndarray):
+        return [inputs]
+    if isinstance(inputs, (list, tuple)):
+        return list(inputs)
+    path = str(inputs)
+    if osp.isdir(path):
+        images = sorted(
+            osp.join(path, f) for f in os.listdir(path)
+            if osp.isfile(osp.join(path, f)) and _kind(f) == 'image')
+        if not images:
+            raise InputReadError(f'{path}: the folder holds no image files')
+        return images
+    if not osp.isfile(path):
+        raise InputReadError(f'{path}: input does not exist')
+    kind = _kind(path)
+    if kind not in ('image', 'video'):
+        raise InputReadError(f'{path}: not an image or a video (type '
+                             f'{mimetypes.guess_type(path)[0]})')
+    return path if kind == 'video' else [path]
+
+
+def _kind(path: str) -> Optional[str]:
+    mime = mimetypes.guess_type(path)[0]
+    return mime.split('/')[0] if mime else None
+
+
+def _open(inner, inputs):
+    """-> iterable of frames, info dict (``video``, ``frames_expected``,
+    ``fps``, ``width``, ``height``)."""
+    items = list_inputs(inputs)
+    if isinstance(items, str):  # a video
+        try:
+            items = inner._inputs_to_list(items)
+        except (AssertionError, OSError, ValueError) as err:
+            raise InputReadError(
+                f'{inputs}: cannot open the video (truncated or not a '
+                f'video file?): {err}') from None
+        opened = getattr(items, 'opened', True)
+        if not opened:
+            raise InputReadError(
+                f'{inputs}: cannot open the video (truncated, or not a '
+                'video file OpenCV can read): no frame can be read')
+        vi = inner.video_info
+        return items, dict(video=True, frames_expected=len(items),
+                           fps=float(vi['fps'] or 0), width=vi['width'],
+                           height=vi['height'])
+    items = inner._inputs_to_list(items)  # a list: sets _video_input False
+    return items, dict(video=False, frames_expected=len(items), fps=None)
+
+
+def _track_store(inner) -> None:
+    """Keep the current frame's 2D detections (with their track ids) as
+    the tracker's previous frame (MMPose 1.3.2 never does)."""
+    merged = inner._buffer.get('pose2d_results')
+    est = inner._buffer.get('pose_est_results_list') or [[]]
+    if merged is None or len(merged.pred_instances) != len(est[-1]):
+        inner._buffer['results_pose2d_last'] = []
+        return
+    from mmpose.structures import PoseDataSample
+    last = []
+    for i, ds in enumerate(est[-1]):
+        tid = ds.get('track_id', -1)
+        if tid < 0:
+            continue
+        item = PoseDataSample()
+        item.pred_instances = merged.pred_instances[i:i + 1]
+        item.track_id = tid
+        last.append(item)
+    inner._buffer['results_pose2d_last'] = last
+
+
+def _as_np(x):
+    return x.detach().cpu().numpy() if hasattr(x, 'detach') else \
+        np.asarray(x)
+
+
+def _instances(inner, pred3d) -> List[dict]:
+    """One frame's per-person dicts, in the inferencer's order (track id)."""
+    est = inner._buffer['pose_est_results_list'][-1]
+    merged = inner._buffer['pose2d_results']
+    if pred3d is None or not est:
+        return []
+    p3 = pred3d.pred_instances
+    n = len(est)
+    if len(p3) != n:
+        raise RuntimeError(f'inferencer gave {len(p3)} 3D poses for {n} '
+                           '2D detections')
+    kp3 = _as_np(p3.keypoints).reshape(n, -1, 3)
+    spread = _as_np(p3.keypoint_spread).reshape(n, -1) \
+        if 'keypoint_spread' in p3 else None
+    tids = np.array([ds.get('track_id', 1e4) for ds in est])
+    order = np.argsort(tids, kind='stable')  # the inferencer's sort
+    kp2 = np.stack([_as_np(ds.pred_instances.keypoints)[0] for ds in est])
+    scores = _as_np(merged.pred_instances.keypoint_scores).reshape(n, -1)
+    scores = inner._keypoint_converter(scores[..., None])[..., 0]
+    bboxes = _as_np(merged.pred_instances.bboxes).reshape(n, 4)
+    out = []
+    for j, i in enumerate(order):
+        if tids[i] < 0:  # MMPose: unmatched and < 3 keypoints: no person
+            continue
+        out.append(dict(
+            track_id=int(tids[i]),
+            keypoints_3d=kp3[j].astype(float).tolist(),
+            keypoint_scores=scores[i].astype(float).tolist(),
+            keypoint_spread=None if spread is None else
+            spread[j].astype(float).tolist(),
+            keypoints_2d=kp2[i, :, :2].astype(float).tolist(),
+            bbox=bboxes[i].astype(float).tolist()))
+    return out
+
+
+def run_inferencer(inferencer,
+                   inputs,
+                   max_frames: Optional[int] = None,
+                   disable_norm_pose_2d: Optional[bool] = None,
+                   disable_rebase_keypoint: bool = False,
+                   bbox_thr: float = 0.3,
+                   nms_thr: float = 0.3,
+                   use_oks_tracking: bool = False,
+                   tracking_thr: float = 0.3,
+                   on_frame: Optional[Callable] = None,
+                   info: Optional[dict] = None) -> List[dict]:
+    """Run ``inferencer`` (from :func:`build_inferencer`) on an image, a
+    folder of images (sorted by name, each on its own), a video (frames in
+    order, online: only past frames are used) or a list of images/arrays.
+
+    Returns per frame ``{"frame": i, "instances": [...]}``; an instance has
+    ``track_id``, ``keypoints_3d`` (K, 3) metres in MMPose's display frame
+    (module doc), ``keypoint_scores`` (K,) the 2D model's confidences mapped
+    to the lifter's joints, ``keypoint_spread`` (K,) metres (the lifter's
+    spread of hypotheses; None when the lifter gives none), ``keypoints_2d``
+    (K, 2) px in the lifter's joint order (Human3.6M-17) and ``bbox``
+    [x1, y1, x2, y2] px. ``disable_norm_pose_2d`` None: the lifter's
+    default (:func:`lifter_inferencer_kwargs`). ``on_frame(i, frame,
+    record)`` is called after each frame (``frame``: an image path or a BGR
+    array). ``info`` (a dict) receives ``video``, ``fps``,
+    ``frames_expected``, ``frames_read``, ``truncated``. A video that ends
+    early gives a :class:`TruncatedVideoWarning` and the frames read.
+    """
+    inner = getattr(inferencer, 'inferencer', inferencer)
+    if not hasattr(inner, '_keypoint_converter'):
+        raise ValueError('run_inferencer: needs an MMPoseInferencer with a '
+                         '3D lifter (build_inferencer)')
+    if disable_norm_pose_2d is None:
+        disable_norm_pose_2d = getattr(inferencer, 'poselift_kwargs', {}).get(
+            'disable_norm_pose_2d', False)
+    info = {} if info is None else info
+    items, meta = _open(inner, inputs)
+    info.update(meta)
+    expected = meta['frames_expected']
+    if max_frames is not None:
+        expected = min(expected, int(max_frames))
+    pre = dict(bbox_thr=bbox_thr, nms_thr=nms_thr,
+               use_oks_tracking=use_oks_tracking, tracking_thr=tracking_thr,
+               disable_norm_pose_2d=bool(disable_norm_pose_2d))
+    records = []
+    inner._buffer.clear()
+    try:
+        for i, frame in enumerate(items):
+            if max_frames is not None and i >= max_frames:
+                break
+            data = inner.preprocess_single(frame, index=i, **pre)
+            pred = None
+            if data:
+                pred = inner.forward(
+                    inner.collate_fn(data),
+                    disable_rebase_keypoint=disable_rebase_keypoint)[0]
+            record = dict(frame=i, instances=_instances(inner, pred))
+            _track_store(inner)
+            records.append(record)
+            if on_frame is not None:
+                on_frame(i, frame, record)
+    finally:
+        inner._buffer.clear()
+    info['frames_read'] = len(records)
+    info['truncated'] = bool(meta['video'] and len(records) < expected)
+    if info['truncated']:
+        warnings.warn(
+            f'{inputs}: the video ended after {len(records)} of {expected} '
+            'frames (truncated or unreadable); results hold the frames read',
+            TruncatedVideoWarning, stacklevel=2)
+    return records
