@@ -1,4 +1,4 @@
-# Video DiffPose on CPU: the MixSTE of mixste-d128l4_h36m-mocap-27f_cpu.py
+# Video DiffPose on CPU: the MixSTE of mixste-d64l2_h36m-mocap-27f_cpu.py
 # frozen as the initialiser (flip-averaged) + the GCNdiff denoiser applied
 # per frame. As in the original, the denoiser trains on single frames with
 # the constant uv noise scale 0.5; here it starts from the frame DiffPose
@@ -10,10 +10,10 @@ head_ckpt = 'work_dirs/diffpose_gcndiff-gcnpose_h36m-mocap_cpu/best.pth'
 model = dict(
     type='DiffPoseLifter',
     backbone=dict(
-        type='MixSTE', num_frames=27, num_joints=17, embed_dim=128, depth=4,
+        type='MixSTE', num_frames=27, num_joints=17, embed_dim=64, depth=2,
         num_heads=4, mlp_ratio=2.),
     # trained pose model and frame DiffPose head, loaded when training starts
-    backbone_checkpoint='work_dirs/mixste-d128l4_h36m-mocap-27f_cpu/best.pth',
+    backbone_checkpoint='work_dirs/mixste-d64l2_h36m-mocap-27f_cpu/best.pth',
     head_checkpoint=head_ckpt,
     head=dict(
         type='DiffPoseHead',

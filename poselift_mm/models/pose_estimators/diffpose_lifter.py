@@ -98,6 +98,11 @@ class DiffPoseLifter(BasePoseEstimator):
             state = ckpt.get('state_dict', ckpt)
             sub = {k[len(name) + 1:]: v for k, v in state.items()
                    if k.startswith(name + '.')}
+            if name == 'head' and module.gmm is None:
+                # a frame head's 2D error GMM is not used by a head with a
+                # constant uv noise scale (the video setting)
+                sub = {k: v for k, v in sub.items()
+                       if not k.startswith('gmm.')}
             if not sub:
                 raise ValueError(f'{path}: no {name}.* weights (a checkpoint '
                                  'of another model?)')
