@@ -221,16 +221,18 @@ def test_stochastic_start_gives_distinct_hypotheses():
     np.testing.assert_allclose(spread, rms, rtol=1e-5, atol=1e-7)
 
 
-def test_zero_denoiser_hypotheses_replayed_and_score_independent():
-    """hyps = init + c (z - z_root) on xyz, c = sqrt((1 - abar_12) /
-    abar_12), z the global-RNG draw of the start noise; scores change only
-    the uv start, so the xyz spread is the same for low and high scores."""
+def test_zero_denoiser_hypotheses_replayed_and_scaled_by_score():
+    """hyps = init + c (z s - (z s)_root) on xyz, c = sqrt((1 - abar_12) /
+    abar_12), z the global-RNG draw of the start noise, s = 1 / clamp(score,
+    min_score, 1) (``xyz_noise_by_score``): joints with low 2D confidence
+    spread more; with the option off the scores do not touch xyz."""
     model = build(test_cfg=dict(num_hypotheses=8, start_noise=True,
                                 return_hypotheses=True)).eval()
     model.head.denoiser = ZeroEps()
     uv = make_uv(1)
     low = np.ones((1, 1, K), np.float32)
-    low[0, 0, [3, 6, 13, 16]] = 0.05
+    low_joints = [3, 6, 13, 16]
+    low[0, 0, low_joints] = 0.05  # clamped to min_score 0.1 -> s = 10
     res = {}
     for name, sc in (('high', None), ('low', low)):
         torch.manual_seed(21)
@@ -245,9 +247,24 @@ def test_zero_denoiser_hypotheses_replayed_and_score_independent():
     expected = init + c * (z - z[:, :1])
     np.testing.assert_allclose(res['high'].hypotheses[0], expected.numpy(),
                                rtol=1e-4, atol=2e-6)
-    assert np.array_equal(res['low'].hypotheses, res['high'].hypotheses)
-    assert np.array_equal(res['low'].keypoint_spread,
-                          res['high'].keypoint_spread)
+    s = torch.ones(K)
+    s[low_joints] = 10.
+    zs = z * s[:, None]
+    np.testing.assert_allclose(res['low'].hypotheses[0],
+                               (init + c * (zs - zs[:, :1])).numpy(),
+                               rtol=1e-4, atol=2e-6)
+    spread_hi, spread_lo = res['high'].keypoint_spread[0], \
+        res['low'].keypoint_spread[0]
+    # the root's (unscaled) noise is subtracted, so not exactly 10x
+    assert (spread_lo[low_joints] > 3 * spread_hi[low_joints]).all()
+    high_joints = [j for j in range(1, K) if j not in low_joints]
+    np.testing.assert_allclose(spread_lo[high_joints],
+                               spread_hi[high_joints], rtol=1e-5)
+    model.test_cfg['xyz_noise_by_score'] = False
+    torch.manual_seed(21)
+    off = run_predict(model, uv, make_samples(1, scores=low))[0]
+    np.testing.assert_allclose(off.pred_instances.hypotheses,
+                               res['high'].hypotheses, atol=1e-6)
 
 
 def test_video_predict_stochastic_shapes():

@@ -21,7 +21,8 @@ __all__ = ['DiffPoseLifter']
 
 DEFAULT_TEST = dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
                     start_noise=False, flip_test=False, aggregate='mean',
-                    center_init=True, return_hypotheses=False, min_score=0.1)
+                    center_init=True, return_hypotheses=False, min_score=0.1,
+                    xyz_noise_by_score=True)
 
 
 @MODELS.register_module()
@@ -43,7 +44,11 @@ class DiffPoseLifter(BasePoseEstimator):
             (pose-model flip averaging, MixSTE), ``aggregate`` 'mean' or
             'median', ``center_init`` (subtract the root of the initial
             pose), ``return_hypotheses``, ``min_score`` (detector scores
-            below it are clamped when scaling the uv noise).
+            below it are clamped when scaling the noise),
+            ``xyz_noise_by_score`` (with ``start_noise``: a joint's xyz
+            start noise is also divided by its clamped score, so the
+            hypotheses spread more where the 2D is less confident; the
+            original scales xyz by 1).
     """
 
     def __init__(self,
@@ -237,7 +242,14 @@ class DiffPoseLifter(BasePoseEstimator):
             x = x[:, None].expand(-1, h, -1, -1, -1)
             sigma = self.head.uv_sigma(
                 uv, None if scores is None else scores, cfg['min_score'])
-            scale = self.head.noise_scale(sigma)[:, None].expand_as(x)
+            scale = self.head.noise_scale(sigma)
+            if scores is not None and cfg['xyz_noise_by_score']:
+                # a joint whose 2D is uncertain starts its 3D hypotheses
+                # wider too (the ray depth is no better known than the 2D)
+                inv = 1. / scores.clamp(cfg['min_score'], 1.)
+                scale = torch.cat([scale[..., :2], scale[..., 2:] *
+                                   inv[..., None]], -1)
+            scale = scale[:, None].expand_as(x)
             b, _, t, k, c = x.shape
             out = self.head.sample(
                 x.reshape(b * h, t, k, c), scale.reshape(b * h, t, k, c),
