@@ -147,7 +147,7 @@ def main(argv=None):
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + '---|' * len(head)]
     for r in rows:
-        s = ', '.join(f'{k.split(".")[-1]}={v}'
+        s = ', '.join(f'{".".join(k.split(".")[-2:])}={v}'
                       for k, v in r['setting'].items()) or 'config'
         cells = [s, r['samples'], r['seconds'], r['samples_per_s'],
                  r['peak_rss_mib']] + [

@@ -15,7 +15,10 @@ model = dict(
         denoiser=dict(hidden_dim=1024, embed_dim=512),
         flip_prob=0.),
     init_poses=dict(num=50),
-    test_cfg=dict(chunk_size=8192))
+    test_cfg=dict(
+        chunk_size=8192,
+        ipo=dict(iters=500),
+        oil=dict(iters=1000, mode='original')))
 
 train_cfg = dict(by_epoch=True, max_epochs=1500, val_interval=100)
 optim_wrapper = dict(
