@@ -15,6 +15,7 @@ test_dataloader = dict(
         pipeline={{_base_.test_pipeline}}))
 test_evaluator = [
     dict(type='LiftingMPJPE', prefix='3dhp', per_action=False, oracle=True),
-    dict(type='PCK3DMetric', prefix='3dhp-pck', joint_indices=None, root_index=0,
+    dict(type='PCK3DMetric', prefix='3dhp-pck', joint_indices=None,
+         root_index=0,
          per_sequence=False)
 ]
