@@ -43,6 +43,8 @@ def zedo_options(clusters, num=2, ipo=5, oil=3):
         'model.head.denoiser.num_groups': 8,
         'model.test_cfg.ipo.iters': ipo,
         'model.test_cfg.oil.iters': oil,
+        # plumbing tests with random weights: the small original step
+        'model.test_cfg.oil.mode': 'original',
         'model.init_poses.file': str(clusters),
         'model.init_poses.num': num,
     }

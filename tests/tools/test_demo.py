@@ -63,7 +63,7 @@ def assets(tmp_path_factory, shared_data, h36m_samples):
 model = dict(
     head=dict(denoiser=dict(hidden_dim=64, embed_dim=32, num_groups=8)),
     init_poses=dict(file='{root / 'clusters.npz'}', num=2),
-    test_cfg=dict(ipo=dict(iters=5), oil=dict(iters=3)))
+    test_cfg=dict(ipo=dict(iters=5), oil=dict(iters=3, mode='original')))
 """,
         diffpose=f"""_base_ = ['{DIFF_CFG}']
 model = dict(

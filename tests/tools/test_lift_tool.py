@@ -49,6 +49,7 @@ def setup(tmp_path_factory):
         'model.head.denoiser.embed_dim': 32,
         'model.head.denoiser.num_groups': 8,
         'model.test_cfg.ipo.iters': 5, 'model.test_cfg.oil.iters': 3,
+        'model.test_cfg.oil.mode': 'original',
         'model.init_poses.file': str(clusters), 'model.init_poses.num': 2,
     }
     torch.manual_seed(0)
