@@ -4,7 +4,9 @@
 # the GCNPose pose model of gcnpose_h36m-mocap_cpu.py frozen as the
 # initialiser. Test: the released behaviour (clean start, DDIM eta 0,
 # steps 12 -> 0 -> -1, one hypothesis).
-# Data and GMM: bash tools/prepare_mocap_data.sh (docs/diffpose.md).
+# Data: bash tools/prepare_mocap_data.sh (docs/diffpose.md); it also fits
+# the GMM (data/h36m_mocap/gmm/), committed as checkpoints/diffpose/
+# h36m-mocap_noisy2d_gmm3.npz (also stored in the checkpoint's buffers).
 _base_ = ['./_base_h36m-mocap_frame.py']
 
 pose_model_ckpt = 'work_dirs/gcnpose_h36m-mocap_cpu/best.pth'
@@ -20,7 +22,7 @@ model = dict(
                       num_layers=5, num_heads=4, dropout=0.25),
         num_steps=51, beta_start=1e-4, beta_end=1e-3,
         gmm=dict(type='GMMPrior', num_keypoints=17, num_components=3,
-                 path='data/h36m_mocap/gmm/h36m_train_noisy_gmm3.npz')),
+                 path='checkpoints/diffpose/h36m-mocap_noisy2d_gmm3.npz')),
     train_cfg=dict(train_backbone=False),
     test_cfg=dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
                   start_noise=False))
