@@ -8,7 +8,6 @@ ema_shadow]``: ``model_sd`` has ``nn.DataParallel``'s ``module.`` prefix,
 it. Our modules keep the original names, so the mapping is the prefix strip
 plus an exact key/shape check (docs/design/diffpose_original.md §7).
 """
-import pickle
 from collections import OrderedDict
 
 import torch
@@ -16,6 +15,7 @@ import torch
 from poselift_mm.models.backbones.gcnpose import GCNPose
 from poselift_mm.models.denoisers.gcndiff import GCNdiff
 from poselift_mm.utils.io import atomic_path
+from poselift_mm.utils.checkpoint import load_foreign_checkpoint
 
 __all__ = ['convert_diffpose_state', 'convert_diffpose_checkpoint']
 
@@ -133,21 +133,6 @@ def convert_diffpose_state(obj, kind: str, src: str = '<obj>',
     return state
 
 
-def _load(src, trust_checkpoint: bool):
-    """``torch.load`` with ``weights_only=True``; the full unpickler only
-    with ``trust_checkpoint``."""
-    try:
-        return torch.load(src, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:
-        if not trust_checkpoint:
-            raise ValueError(
-                f'{src}: this file needs torch.load(weights_only=False), '
-                'which can run arbitrary code; pass --trust-checkpoint '
-                '(trust_checkpoint=True) if you trust this file '
-                f'({str(err).splitlines()[0]})') from None
-    return torch.load(src, map_location='cpu', weights_only=False)
-
-
 def convert_diffpose_checkpoint(src, dst, kind: str, prefix: str = '',
                                 trust_checkpoint: bool = False,
                                 use_ema: bool = False,
@@ -156,7 +141,7 @@ def convert_diffpose_checkpoint(src, dst, kind: str, prefix: str = '',
     'meta'}`` to ``dst`` atomically and return that dict. ``prefix`` places
     the weights inside a wrapper model (e.g. ``'head.denoiser.'`` or
     ``'backbone.'``)."""
-    obj = _load(src, trust_checkpoint)
+    obj = load_foreign_checkpoint(src, trust_checkpoint)
     state = convert_diffpose_state(obj, kind, src=str(src), use_ema=use_ema,
                                    model_cfg=model_cfg)
     is_list = isinstance(obj, (list, tuple))

@@ -9,10 +9,9 @@ from collections import OrderedDict
 
 import torch
 
-from poselift_mm.apis.convert_diffpose import (_load as _load_dp,
-                                               convert_diffpose_state)
-from poselift_mm.apis.convert_mixste import (_load as _load_mx,
-                                             convert_mixste_state)
+from poselift_mm.apis.convert_diffpose import convert_diffpose_state
+from poselift_mm.apis.convert_mixste import convert_mixste_state
+from poselift_mm.utils.checkpoint import load_foreign_checkpoint
 from poselift_mm.utils.io import atomic_path
 
 __all__ = ['convert_diffpose_lifter']
@@ -30,7 +29,7 @@ def convert_diffpose_lifter(denoiser_src, dst, pose_model_src=None,
         raise ValueError("pose_model_kind must be 'mixste' or 'gcnpose', got "
                          f'{pose_model_kind!r}')
     state = OrderedDict()
-    den = convert_diffpose_state(_load_dp(denoiser_src, trust_checkpoint),
+    den = convert_diffpose_state(load_foreign_checkpoint(denoiser_src, trust_checkpoint),
                                  'gcndiff', src=str(denoiser_src),
                                  use_ema=use_ema)
     state.update(('head.denoiser.' + k, v) for k, v in den.items())
@@ -38,12 +37,12 @@ def convert_diffpose_lifter(denoiser_src, dst, pose_model_src=None,
                 weights='ema' if use_ema else 'raw')
     if pose_model_src:
         if pose_model_kind == 'mixste':
-            pm = convert_mixste_state(_load_mx(pose_model_src,
+            pm = convert_mixste_state(load_foreign_checkpoint(pose_model_src,
                                                trust_checkpoint),
                                       src=str(pose_model_src),
                                       model_cfg=mixste_cfg)
         else:
-            pm = convert_diffpose_state(_load_dp(pose_model_src,
+            pm = convert_diffpose_state(load_foreign_checkpoint(pose_model_src,
                                                  trust_checkpoint),
                                         'gcnpose', src=str(pose_model_src))
         state.update(('backbone.' + k, v) for k, v in pm.items())

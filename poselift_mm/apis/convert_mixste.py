@@ -6,13 +6,13 @@ The original file is ``{'epoch', 'lr', 'random_state', 'optimizer',
 Our :class:`MixSTE` keeps the original parameter names, so the mapping is the
 prefix strip plus a key/shape check against ``MixSTE(**model_cfg)``.
 """
-import pickle
 from collections import OrderedDict
 
 import torch
 
 from poselift_mm.models.backbones.mixste import MixSTE
 from poselift_mm.utils.io import atomic_path
+from poselift_mm.utils.checkpoint import load_foreign_checkpoint
 
 __all__ = ['convert_mixste_state', 'convert_mixste_checkpoint']
 
@@ -92,29 +92,13 @@ def convert_mixste_state(obj, src: str = '<obj>',
     return state
 
 
-def _load(src, trust_checkpoint: bool):
-    """``torch.load`` with ``weights_only=True``; the full unpickler only
-    with ``trust_checkpoint`` (the original file holds a numpy RNG state)."""
-    try:
-        return torch.load(src, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:
-        if not trust_checkpoint:
-            raise ValueError(
-                f'{src}: this file is a full pickle (original MixSTE files '
-                'hold optimizer and numpy random state) and needs '
-                'torch.load(weights_only=False), which can run arbitrary '
-                'code; pass --trust-checkpoint (trust_checkpoint=True) if '
-                f'you trust this file ({str(err).splitlines()[0]})') from None
-    return torch.load(src, map_location='cpu', weights_only=False)
-
-
 def convert_mixste_checkpoint(src, dst, prefix: str = '',
                               trust_checkpoint: bool = False,
                               model_cfg: dict = None) -> dict:
     """Read the original ``src``, write ``{'state_dict': {prefix+k: v},
     'meta'}`` to ``dst`` atomically and return that dict. ``prefix`` places
     the weights inside a wrapper model (e.g. ``'initializer.'``)."""
-    obj = _load(src, trust_checkpoint)
+    obj = load_foreign_checkpoint(src, trust_checkpoint)
     state = convert_mixste_state(obj, src=str(src), model_cfg=model_cfg)
     epoch = obj.get('epoch') if 'model_pos' in obj else None
     meta = dict(

@@ -38,3 +38,24 @@ def check_checkpoint_fits(model: nn.Module, filename: str) -> dict:
             f'{type(model).__name__}: ' + '; '.join(parts) +
             '. Is it a checkpoint of another model or config?')
     return checkpoint
+
+
+def load_foreign_checkpoint(src, trust_checkpoint: bool = False):
+    """An original code base's file: ``torch.load`` with
+    ``weights_only=True`` first; the full unpickler (which can run arbitrary
+    code) only with ``trust_checkpoint``, else ``ValueError`` naming the
+    file and ``--trust-checkpoint``."""
+    import pickle
+
+    import torch
+    try:
+        return torch.load(src, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as err:
+        if not trust_checkpoint:
+            raise ValueError(
+                f'{src}: this file is a full pickle (original checkpoints '
+                'hold optimizer state, numpy objects, ...) and needs '
+                'torch.load(weights_only=False), which can run arbitrary '
+                'code; pass --trust-checkpoint (trust_checkpoint=True) if '
+                f'you trust this file ({str(err).splitlines()[0]})') from None
+    return torch.load(src, map_location='cpu', weights_only=False)
