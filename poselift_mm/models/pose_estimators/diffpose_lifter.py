@@ -17,6 +17,8 @@ from mmengine.structures import InstanceData
 from mmpose.models.pose_estimators.base import BasePoseEstimator
 from mmpose.registry import MODELS
 
+from .inputs import read_scores, unpack_keypoints
+
 __all__ = ['DiffPoseLifter']
 
 DEFAULT_TEST = dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
@@ -134,27 +136,14 @@ class DiffPoseLifter(BasePoseEstimator):
     # ---- inputs ------------------------------------------------------------
     def _uv(self, inputs, check_window: bool = True) -> torch.Tensor:
         """(B, K*2, T) -> (B, T, K, 2), checked."""
-        if inputs.dim() == 4:
-            x = inputs
-        else:
-            if inputs.dim() != 3 or inputs.shape[1] != self.num_joints * 2:
-                raise ValueError(
-                    f'DiffPoseLifter: expected {self.num_joints} 2D keypoints'
-                    f' (input (B, {self.num_joints * 2}, T)), got input shape'
-                    f' {tuple(inputs.shape)}')
-            b = inputs.shape[0]
-            x = inputs.reshape(b, self.num_joints, 2, -1).permute(0, 3, 1, 2)
+        x = unpack_keypoints(inputs, self.num_joints, 'DiffPoseLifter')
         if check_window and self.num_frames is not None and \
                 x.shape[1] != self.num_frames:
             raise ValueError(
                 f'DiffPoseLifter: the pose model takes windows of '
                 f'{self.num_frames} frames, got {x.shape[1]} (set the '
                 f'dataset seq_len to {self.num_frames})')
-        bad = ~torch.isfinite(x).reshape(x.shape[0], -1).all(1)
-        if bad.any():
-            raise ValueError('DiffPoseLifter: NaN/inf 2D keypoints in batch '
-                             f'samples {bad.nonzero().flatten().tolist()}')
-        return x.float()
+        return x
 
     def _targets(self, data_samples, shape) -> torch.Tensor:
         """Root-relative 3D targets (B, T, K, 3) metres."""
@@ -174,17 +163,6 @@ class DiffPoseLifter(BasePoseEstimator):
                 y = y.expand(t, k, 3)
             out.append(y)
         return torch.stack(out)
-
-    def _scores(self, data_samples, shape) -> torch.Tensor:
-        b, t, k = shape[:3]
-        out = torch.ones(b, t, k)
-        for i, ds in enumerate(data_samples):
-            gi = ds.get('gt_instances')
-            vis = None if gi is None else gi.get('keypoints_visible')
-            if vis is not None:
-                v = torch.as_tensor(np.asarray(vis), dtype=torch.float32)
-                out[i] = v.reshape(-1, k)[-t:]
-        return out
 
     def pose_model(self, uv, flip: bool = False):
         """Initial 3D (B, T, K, 3) from the backbone."""
@@ -271,7 +249,7 @@ class DiffPoseLifter(BasePoseEstimator):
         ``keypoint_spread`` (per joint RMS distance of the hypotheses to
         their mean, metres), optionally ``hypotheses`` (1, H, [T,] K, 3)."""
         uv = self._uv(inputs)
-        scores = self._scores(data_samples, uv.shape).to(uv.device)
+        scores = read_scores(data_samples, uv.shape).to(uv.device)
         out = self.lift(uv, scores)
         t = uv.shape[1]
         for i, ds in enumerate(data_samples):

@@ -27,6 +27,7 @@ from mmpose.registry import MODELS
 
 from poselift_mm.diffusion.zedo_optim import (ipo, oil, reprojection_error)
 from poselift_mm.geometry.camera import pixels_to_rays
+from .inputs import read_scores, unpack_keypoints
 
 __all__ = ['ZeDOLifter', 'load_initial_poses']
 
@@ -128,35 +129,10 @@ class ZeDOLifter(BasePoseEstimator):
     # ---- inputs ---------------------------------------------------------
     def _keypoints(self, inputs) -> torch.Tensor:
         """PackPoseInputs' (B, K*2, T) -> (B, T, K, 2) pixels."""
-        b = inputs.shape[0]
-        if inputs.dim() == 4:  # already (B, T, K, 2)
-            x = inputs
-        else:
-            if inputs.shape[1] != self.num_joints * 2:
-                raise ValueError(
-                    f'ZeDOLifter: expected {self.num_joints} 2D keypoints '
-                    f'(input channels {self.num_joints * 2}), got input '
-                    f'shape {tuple(inputs.shape)}')
-            x = inputs.reshape(b, self.num_joints, 2, -1).permute(0, 3, 1, 2)
-        if x.shape[-2:] != (self.num_joints, 2):
-            raise ValueError(f'ZeDOLifter: 2D keypoints must be (..., '
-                             f'{self.num_joints}, 2), got {tuple(x.shape)}')
-        bad = ~torch.isfinite(x).reshape(b, -1).all(1)
-        if bad.any():
-            raise ValueError('ZeDOLifter: NaN/inf 2D keypoints in batch '
-                             f'samples {bad.nonzero().flatten().tolist()}')
-        return x.float()
+        return unpack_keypoints(inputs, self.num_joints, 'ZeDOLifter')
 
     def _scores(self, data_samples, shape) -> torch.Tensor:
-        b, t, k = shape
-        out = torch.ones(b, t, k)
-        for i, ds in enumerate(data_samples):
-            gi = ds.get('gt_instances')
-            vis = None if gi is None else gi.get('keypoints_visible')
-            if vis is None:
-                continue
-            v = torch.as_tensor(np.asarray(vis), dtype=torch.float32)
-            out[i] = v.reshape(-1, k)[-t:]
+        out = read_scores(data_samples, shape)
         if not torch.isfinite(out).all():
             raise ValueError('ZeDOLifter: NaN keypoint confidences')
         lo, hi = self.test_cfg.get('conf_range', (1e-4, 1.))
