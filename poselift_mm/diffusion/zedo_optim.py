@@ -21,7 +21,7 @@ from typing import Callable, Optional, Sequence
 import torch
 
 from poselift_mm.diffusion.sde import SubVPSDE, reverse_step
-from poselift_mm.geometry.camera import project_to_pixels
+from poselift_mm.geometry.camera import project_onto_rays, project_to_pixels
 
 __all__ = [
     'quaternion_matrix_unnormalized', 'ls_translation', 'ipo', 'oil',
@@ -183,8 +183,6 @@ def oil(x, T, rays, weights, noise_fn: Callable, sde: SubVPSDE,
     for i in range(iters):
         if i >= fix_translation_iters:
             T = ls_translation(x, rays, weights)
-        y = x + T[:, None]
-        y = (y * rays).sum(-1, keepdim=True) * rays
-        x = y - T[:, None]
+        x = project_onto_rays(x + T[:, None], rays) - T[:, None]
         x = reverse_step(x, ts[i], score_fn, sde, mode=step_mode, dt=dt)
     return x, T

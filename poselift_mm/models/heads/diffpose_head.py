@@ -18,6 +18,7 @@ from mmpose.registry import MODELS
 
 from poselift_mm.diffusion.ddim import (alphas_cumprod, antithetic_timesteps,
                                         ddim_sample, linear_betas, q_sample)
+from poselift_mm.models.priors.gmm import GMMPrior
 
 __all__ = ['DiffPoseHead']
 
@@ -76,22 +77,14 @@ class DiffPoseHead(BaseHead):
         if self.uv_noise_scale is not None:
             sigma = torch.full_like(uv, float(self.uv_noise_scale))
         elif self.gmm is not None:
-            w = self.gmm.weights[..., None]
-            m, s = self.gmm.means, self.gmm.sigmas
-            mean = (w * m).sum(1)
-            var = (w * (s**2 + m**2)).sum(1) - mean**2
-            sigma = var.clamp_min(0).sqrt().to(uv).expand_as(uv)
+            sigma = self.gmm.mixture_std().to(uv).expand_as(uv)
         else:
             sigma = torch.ones_like(uv)
         if scores is not None:
             sigma = sigma / scores.clamp(min_score, 1.)[..., None]
         return sigma
 
-    @staticmethod
-    def noise_scale(sigma_uv):
-        """(..., K, 2) -> (..., K, 5) ``[s_u, s_v, 1, 1, 1]``."""
-        return torch.cat(
-            [sigma_uv, sigma_uv.new_ones(sigma_uv.shape[:-1] + (3, ))], -1)
+    noise_scale = staticmethod(GMMPrior.noise_scale)  # [s_u, s_v, 1, 1, 1]
 
     # ---- network -----------------------------------------------------------
     def forward(self, feats):

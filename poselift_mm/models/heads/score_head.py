@@ -8,6 +8,7 @@ from mmpose.models.heads.base_head import BaseHead
 from mmpose.registry import MODELS
 
 from poselift_mm.diffusion.sde import SubVPSDE, dsm_loss
+from poselift_mm.diffusion.zedo_optim import quaternion_matrix_unnormalized
 
 __all__ = ['ScoreHead']
 
@@ -83,17 +84,9 @@ class ScoreHead(BaseHead):
                 z, o = torch.zeros_like(c), torch.ones_like(c)
                 R = torch.stack([c, z, s, z, o, z, -s, z, c],
                                 1).reshape(b, 3, 3)
-            else:  # uniform rotation: normalised Gaussian quaternion
-                q = torch.randn(b, 4, device=x0.device, dtype=x0.dtype)
-                q = q / q.norm(dim=1, keepdim=True)
-                w, x, y, z = q.unbind(1)
-                R = torch.stack([
-                    1 - 2 * (y * y + z * z), 2 * (x * y - z * w),
-                    2 * (x * z + y * w), 2 * (x * y + z * w),
-                    1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-                    2 * (x * z - y * w), 2 * (y * z + x * w),
-                    1 - 2 * (x * x + y * y)
-                ], 1).reshape(b, 3, 3)
+            else:  # uniform rotation: a Gaussian quaternion
+                R = quaternion_matrix_unnormalized(
+                    torch.randn(b, 4, device=x0.device, dtype=x0.dtype))
             x0 = x0 @ R.transpose(1, 2)
         return x0
 

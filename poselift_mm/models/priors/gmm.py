@@ -500,6 +500,13 @@ class GMMPrior(nn.Module):
             *k.shape, 1, 5))[..., 0, :]
         return pick[..., 1:3], pick[..., 3:5]
 
+    def mixture_std(self) -> torch.Tensor:
+        """(J, 2) standard deviation of each joint's whole mixture."""
+        w = self.weights[..., None]
+        mean = (w * self.means).sum(1)
+        var = (w * (self.sigmas**2 + self.means**2)).sum(1) - mean**2
+        return var.clamp_min(0).sqrt()
+
     @staticmethod
     def noise_scale(sigma_uv: torch.Tensor) -> torch.Tensor:
         """(..., J, 2) -> (..., J, 5) ``[sigma_u, sigma_v, 1, 1, 1]``."""
