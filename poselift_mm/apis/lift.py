@@ -313,9 +313,6 @@ def lift_keypoints(keypoints,
                     lifting_target_visible=np.ones((t, joints), np.float32),
                     camera_param=copy.deepcopy(cam), id=int(idx[0]),
                     category_id=1, target_img_path=f'frame_{int(idx[0])}'))
-                # the codecs' instance tables drop keypoints_visible; the
-                # lifters read the confidences from there
-                sample['data_samples'].gt_instances.keypoints_visible = vis
                 samples.append(sample)
             for ds in model.test_step(pseudo_collate(samples)):
                 pred = ds.pred_instances
