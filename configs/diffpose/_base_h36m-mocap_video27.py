@@ -2,7 +2,7 @@
 # mocap-derived Human3.6M set; every window predicts all its 27 frames
 # (seq-to-seq, MMPose's multiple_target). Training takes every 2nd of the
 # non-overlapping windows (CPU budget);
-# validation takes every 4th window of S8 (about 2,150 windows).
+# validation takes every 4th window of S8 (2,149 windows).
 _base_ = ['./_base_h36m-mocap_frame.py']
 
 window = 27
