@@ -113,6 +113,13 @@ class DiffPoseLifter(BasePoseEstimator):
             if not sub:
                 raise ValueError(f'{path}: no {name}.* weights (a checkpoint '
                                  'of another model?)')
+            ref = module.state_dict()
+            wrong = [f'{k}: {tuple(v.shape)} vs {tuple(ref[k].shape)}'
+                     for k, v in sub.items()
+                     if k in ref and v.shape != ref[k].shape]
+            if wrong:
+                raise ValueError(f'{path}: {name}.* weights do not fit this '
+                                 f'config: shape mismatch {wrong[:3]}')
             missing, unexpected = module.load_state_dict(sub, strict=False)
             if missing or unexpected:
                 raise ValueError(
