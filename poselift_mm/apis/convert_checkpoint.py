@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 import torch
 
+from poselift_mm.apis.state_dicts import check_state_keys, strip_module_prefix
 from poselift_mm.models.denoisers.zedo_mlp import ZeDOScoreMLP
 from poselift_mm.utils.io import atomic_path
 
@@ -28,27 +29,11 @@ def convert_zedo_state(ckpt: dict, use_ema: bool = False,
                 type(ckpt).__name__)
         raise ValueError(f'{src}: not a ZeDO checkpoint, key '
                          f"'model_state_dict' is missing (found {keys})")
-    raw = OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in ckpt['model_state_dict'].items())
+    raw = strip_module_prefix(ckpt['model_state_dict'])
     model = ZeDOScoreMLP(**(model_cfg or {}))
     ref = model.state_dict()
-    missing = [k for k in ref if k not in raw]
-    extra = [k for k in raw if k not in ref]
-    wrong = [k for k in ref if k in raw
-             and tuple(raw[k].shape) != tuple(ref[k].shape)]
-    if missing or extra or wrong:
-        msg = [f'{src}: model_state_dict does not match ZeDOScoreMLP'
-               f'({model_cfg or {}})']
-        if missing:
-            msg.append(f'missing {len(missing)} keys {missing[:6]}')
-        if extra:
-            msg.append(f'unexpected {len(extra)} keys {extra[:6]}')
-        if wrong:
-            msg.append('shape mismatch ' + ', '.join(
-                f'{k}: {tuple(raw[k].shape)} vs {tuple(ref[k].shape)}'
-                for k in wrong[:4]))
-        raise ValueError('; '.join(msg) + ' (a checkpoint of another model?)')
+    check_state_keys(raw, ref, src, 'model_state_dict',
+                     f'ZeDOScoreMLP({model_cfg or {}})')
     state = OrderedDict((k, raw[k].detach().clone().to(ref[k].dtype))
                         for k in ref)
     if use_ema:

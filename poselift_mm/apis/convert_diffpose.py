@@ -15,18 +15,14 @@ import torch
 from poselift_mm.models.backbones.gcnpose import GCNPose
 from poselift_mm.models.denoisers.gcndiff import GCNdiff
 from poselift_mm.utils.io import atomic_path
+from poselift_mm.apis.state_dicts import (check_state_keys, checked_tensor,
+                                          strip_module_prefix)
 from poselift_mm.utils.checkpoint import load_foreign_checkpoint
 
 __all__ = ['convert_diffpose_state', 'convert_diffpose_checkpoint']
 
 _MODELS = {'gcndiff': GCNdiff, 'gcnpose': GCNPose}
 _EMA_INDEX = 4
-
-
-def _strip(sd: dict) -> OrderedDict:
-    return OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in sd.items())
 
 
 def _looks_like(raw: dict) -> str:
@@ -38,39 +34,6 @@ def _looks_like(raw: dict) -> str:
             'GCNpose')
     return (f'it looks like a {kind} checkpoint with in_channels='
             f'{w.shape[2]}, hid_dim={w.shape[3]}')
-
-
-def _check_keys(raw: dict, ref: dict, src: str, where: str, name: str):
-    missing = [k for k in ref if k not in raw]
-    extra = [k for k in raw if k not in ref]
-    wrong = [k for k in ref if k in raw and (
-        not torch.is_tensor(raw[k])
-        or tuple(raw[k].shape) != tuple(ref[k].shape))]
-    if not (missing or extra or wrong):
-        return
-    msg = [f'{src}: {where} does not match {name}']
-    if missing:
-        msg.append(f'missing {len(missing)} keys {missing[:6]}')
-    if extra:
-        msg.append(f'unexpected {len(extra)} keys {extra[:6]}')
-    if wrong:
-        msg.append('shape mismatch ' + ', '.join(
-            f'{k}: {tuple(getattr(raw[k], "shape", ()))} vs '
-            f'{tuple(ref[k].shape)}' for k in wrong[:4]))
-    hint = _looks_like(raw)
-    if hint:
-        msg.append(hint)
-    raise ValueError('; '.join(msg) + ' (a checkpoint of another model?)')
-
-
-def _tensor(v, src: str, where: str, key: str, like: torch.Tensor):
-    v = v.detach()
-    if not v.is_floating_point():
-        raise ValueError(f'{src}: {where} key {key} has dtype {v.dtype}, '
-                         'expected a floating-point tensor')
-    if not bool(torch.isfinite(v).all()):
-        raise ValueError(f'{src}: {where} key {key} holds NaN/inf values')
-    return v.to('cpu', like.dtype, copy=True)
 
 
 def convert_diffpose_state(obj, kind: str, src: str = '<obj>',
@@ -108,13 +71,13 @@ def convert_diffpose_state(obj, kind: str, src: str = '<obj>',
             f'[state_dict, optimizer, epoch, step, ema] or a bare state '
             f'dict of tensors (found {found})')
     ref = cls(**cfg).state_dict()
-    raw = _strip(sd)
+    raw = strip_module_prefix(sd)
     if kind == 'gcnpose' and not cfg.get('with_unused_temb', True):
         raw = OrderedDict(
             (k, v) for k, v in raw.items() if not k.startswith('temb.'))
-    _check_keys(raw, ref, src, where, name)
+    check_state_keys(raw, ref, src, where, name, _looks_like(raw))
     state = OrderedDict(
-        (k, _tensor(raw[k], src, where, k, ref[k])) for k in ref)
+        (k, checked_tensor(raw[k], src, where, k, ref[k])) for k in ref)
     if use_ema:
         if not isinstance(obj, (list, tuple)) or len(obj) <= _EMA_INDEX \
                 or not isinstance(obj[_EMA_INDEX], dict):
@@ -122,14 +85,14 @@ def convert_diffpose_state(obj, kind: str, src: str = '<obj>',
                 f'{src}: use_ema needs the EMA shadow dict as element '
                 f'{_EMA_INDEX} of the saved list, which is missing (was the '
                 'model trained with model.ema off?)')
-        ema = _strip(obj[_EMA_INDEX])
+        ema = strip_module_prefix(obj[_EMA_INDEX])
         if kind == 'gcnpose' and not cfg.get('with_unused_temb', True):
             ema = OrderedDict(
                 (k, v) for k, v in ema.items() if not k.startswith('temb.'))
         where = f'element {_EMA_INDEX} (EMA shadow)'
-        _check_keys(ema, ref, src, where, name)
+        check_state_keys(ema, ref, src, where, name, _looks_like(ema))
         state = OrderedDict(
-            (k, _tensor(ema[k], src, where, k, ref[k])) for k in ref)
+            (k, checked_tensor(ema[k], src, where, k, ref[k])) for k in ref)
     return state
 
 

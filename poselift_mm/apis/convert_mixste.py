@@ -12,6 +12,8 @@ import torch
 
 from poselift_mm.models.backbones.mixste import MixSTE
 from poselift_mm.utils.io import atomic_path
+from poselift_mm.apis.state_dicts import (check_state_keys, checked_tensor,
+                                          strip_module_prefix)
 from poselift_mm.utils.checkpoint import load_foreign_checkpoint
 
 __all__ = ['convert_mixste_state', 'convert_mixste_checkpoint']
@@ -54,41 +56,16 @@ def convert_mixste_state(obj, src: str = '<obj>',
     else:
         raise ValueError(f'{src}: not a MixSTE checkpoint, key '
                          f"'model_pos' is missing (found {list(obj)[:6]})")
-    raw = OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in sd.items())
+    raw = strip_module_prefix(sd)
     cfg = dict(model_cfg or {})
     with torch.device('meta'):  # shapes only, no 135 MB allocation
         ref = MixSTE(**cfg).state_dict()
-    missing = [k for k in ref if k not in raw]
-    extra = [k for k in raw if k not in ref]
-    wrong = [k for k in ref if k in raw and (
-        not torch.is_tensor(raw[k])
-        or tuple(raw[k].shape) != tuple(ref[k].shape))]
-    if missing or extra or wrong:
-        msg = [f'{src}: {where} does not match MixSTE({cfg})']
-        if missing:
-            msg.append(f'missing {len(missing)} keys {missing[:6]}')
-        if extra:
-            msg.append(f'unexpected {len(extra)} keys {extra[:6]}')
-        if wrong:
-            msg.append('shape mismatch ' + ', '.join(
-                f'{k}: {tuple(getattr(raw[k], "shape", ()))} vs '
-                f'{tuple(ref[k].shape)}' for k in wrong[:4]))
-        sizes = _checkpoint_sizes(raw)
-        if sizes:
-            msg.append(f'the checkpoint looks like {sizes}: pass those in '
-                       'model_cfg if that is intended')
-        raise ValueError('; '.join(msg) + ' (a checkpoint of another model?)')
-    state = OrderedDict()
-    for k in ref:
-        v = raw[k].detach()
-        if not v.is_floating_point():
-            raise ValueError(f'{src}: {where} key {k} has dtype {v.dtype}, '
-                             'expected a floating-point tensor')
-        if not bool(torch.isfinite(v).all()):
-            raise ValueError(f'{src}: {where} key {k} holds NaN/inf values')
-        state[k] = v.to('cpu', ref[k].dtype, copy=True)
+    sizes = _checkpoint_sizes(raw)
+    check_state_keys(raw, ref, src, where, f'MixSTE({cfg})',
+                     f'the checkpoint looks like {sizes}: pass those in '
+                     'model_cfg if that is intended' if sizes else None)
+    state = OrderedDict(
+        (k, checked_tensor(raw[k], src, where, k, ref[k])) for k in ref)
     return state
 
 
