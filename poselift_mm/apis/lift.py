@@ -248,7 +248,9 @@ def lift_keypoints(keypoints,
         batch_size: poses (frames) per ``model.test_step`` call.
 
     Video models (``model.num_frames`` = T) get the offline windows of
-    :func:`video_windows`; each frame's result comes from one window.
+    :func:`video_windows` (also with a causal config: its
+    ``output_frame`` is ignored here); each frame's result comes from one
+    window.
     Returns ``keypoints_3d`` (N, 17, 3) root-relative camera-frame metres,
     ``keypoint_spread`` (N, 17) metres (zeros when the model gives none),
     ``translation`` (N, 3) camera-frame root position in metres (only when
@@ -302,6 +304,13 @@ def lift_keypoints(keypoints,
     kp3d, spread, trans = [], [], []
     was_training = model.training
     model.eval()  # no dropout, whatever mode the caller left it in
+    # a causal (online) video config outputs one frame per window; offline
+    # every window gives all its frames (restored below)
+    test_cfg = getattr(model, 'test_cfg', None)
+    keep = test_cfg.get('output_frame') if isinstance(test_cfg, dict) \
+        else None
+    if keep is not None:
+        test_cfg['output_frame'] = None
     try:
         for b0 in range(0, len(index), per_call):
             samples = []
@@ -323,6 +332,8 @@ def lift_keypoints(keypoints,
                 trans.append(_field(pred, 'translation', (t, 3)))
     finally:
         model.train(was_training)
+        if keep is not None:
+            test_cfg['output_frame'] = keep
     kp3d = np.stack(kp3d)[owner, offset]
     kp3d = kp3d - kp3d[:, root:root + 1]
     out = dict(keypoints_3d=kp3d,

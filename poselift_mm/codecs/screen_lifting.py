@@ -6,6 +6,7 @@ A codec's ``instance_mapping_table`` replaces ``PackPoseInputs``' own, and
 ``VideoPoseLifting``'s lacks ``keypoints_visible``, so with it the detector
 scores never reach the model; DiffPose scales its uv noise by them.
 """
+import numpy as np
 from mmpose.codecs import VideoPoseLifting
 from mmpose.registry import KEYPOINT_CODECS
 
@@ -19,3 +20,22 @@ class ScreenPoseLifting(VideoPoseLifting):
         keypoints_visible='keypoints_visible',
         lifting_target='lifting_target',
         lifting_target_visible='lifting_target_visible')
+
+    def encode(self, keypoints, keypoints_visible=None, lifting_target=None,
+               lifting_target_visible=None, camera_param=None) -> dict:
+        """``VideoPoseLifting.encode``; for a window of T 2D frames with
+        fewer target frames (a causal or centred window lifting one frame)
+        ``keypoints_visible`` is also returned as (1, T, K), so that the
+        instance fields of ``gt_instances`` keep one length."""
+        encoded = super().encode(keypoints, keypoints_visible,
+                                 lifting_target, lifting_target_visible,
+                                 camera_param)
+        if keypoints_visible is not None and lifting_target is not None:
+            vis = np.asarray(keypoints_visible)
+            k = vis.shape[-1]
+            target = np.asarray(lifting_target)
+            n_target = int(np.prod(target.shape[:-2])) if target.ndim > 2 \
+                else 1
+            if vis.size // max(k, 1) != n_target:
+                encoded['keypoints_visible'] = vis.reshape(1, -1, k)
+        return encoded

@@ -17,6 +17,8 @@ from mmengine.structures import InstanceData
 from mmpose.models.pose_estimators.base import BasePoseEstimator
 from mmpose.registry import MODELS
 
+from poselift_mm.utils.compat import patch_pose3d_inferencer
+
 from .inputs import read_scores, unpack_keypoints
 
 __all__ = ['DiffPoseLifter']
@@ -24,7 +26,8 @@ __all__ = ['DiffPoseLifter']
 DEFAULT_TEST = dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
                     start_noise=False, flip_test=False, aggregate='mean',
                     center_init=True, return_hypotheses=False, min_score=0.1,
-                    xyz_noise_by_score=True)
+                    xyz_noise_by_score=True, output_frame=None)
+OUTPUT_FRAMES = (None, 'last', 'centre')
 
 
 @MODELS.register_module()
@@ -50,7 +53,11 @@ class DiffPoseLifter(BasePoseEstimator):
             ``xyz_noise_by_score`` (with ``start_noise``: a joint's xyz
             start noise is also divided by its clamped score, so the
             hypotheses spread more where the 2D is less confident; the
-            original scales xyz by 1).
+            original scales xyz by 1), ``output_frame`` (video models:
+            None = every frame of the window (seq-to-seq), 'last' = only
+            the last frame (a causal window: MMPose's inferencer on a
+            video, where only past frames exist), 'centre' = only the
+            centre frame).
     """
 
     def __init__(self,
@@ -67,6 +74,8 @@ class DiffPoseLifter(BasePoseEstimator):
         BaseModel.__init__(self, data_preprocessor=data_preprocessor,
                            init_cfg=init_cfg)
         self.metainfo = self._load_metainfo(metainfo)
+        # MMPose's inferencer builds us: make its video tracks persist
+        patch_pose3d_inferencer()
         self.backbone = MODELS.build(backbone)
         self.head = MODELS.build(head) if head else None
         self.root_index = root_index
@@ -81,6 +90,10 @@ class DiffPoseLifter(BasePoseEstimator):
             raise ValueError("DiffPoseLifter: test_cfg.aggregate must be "
                              f"'mean' or 'median', got "
                              f"{self.test_cfg['aggregate']!r}")
+        if self.test_cfg['output_frame'] not in OUTPUT_FRAMES:
+            raise ValueError("DiffPoseLifter: test_cfg.output_frame must be "
+                             f"one of {OUTPUT_FRAMES}, got "
+                             f"{self.test_cfg['output_frame']!r}")
         self.backbone_checkpoint = backbone_checkpoint
         self.head_checkpoint = head_checkpoint
         self.num_joints = getattr(self.backbone, 'num_joints', 17)
@@ -259,6 +272,13 @@ class DiffPoseLifter(BasePoseEstimator):
         scores = read_scores(data_samples, uv.shape).to(uv.device)
         out = self.lift(uv, scores)
         t = uv.shape[1]
+        keep = self.test_cfg['output_frame']
+        if keep is not None and t > 1:  # one frame of each window
+            j = t - 1 if keep == 'last' else t // 2
+            out = {k: (v[:, :, j:j + 1] if k == 'hypotheses' else
+                       v[:, j:j + 1]) if torch.is_tensor(v) else v
+                   for k, v in out.items()}
+            t = 1
         for i, ds in enumerate(data_samples):
             sq = (lambda v: v[..., 0, :, :]) if t == 1 else (  # noqa
                 lambda v: v)
