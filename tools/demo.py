@@ -26,6 +26,11 @@ Y = z_cam depth, Z = -y_cam up, lowest joint at Z = 0: see
 ``DIR/demo.mp4`` (mp4v), or ``DIR/demo.gif`` when no mp4 writer works.
 A video that ends early: a message, and the frames read are written. No
 frame read, or bad arguments: ``error: ...`` on stderr, exit code 2.
+
+``--offline`` (videos): all frames are read and lifted online first, then
+every track is lifted again by the same lifter with windows centred on each
+frame (``relift_offline``: the true future instead of a padded one); the
+animation is rendered afterwards from frames kept at panel size.
 """
 import argparse
 import contextlib
@@ -80,6 +85,11 @@ def parse_args(argv=None):
     p.add_argument('--threads', type=int, default=None,
                    help="torch CPU threads (default: torch's; 1 is much "
                    'faster on a busy machine)')
+    p.add_argument('--offline', action='store_true',
+                   help='video only: read every frame first, then lift each '
+                   'track again with windows centred on each frame (the '
+                   'true future; for video lifters, e.g. a *_causal.py '
+                   'config); the online 3D is kept as keypoints_3d_online')
     p.add_argument('--trust-checkpoint', action='store_true',
                    help='allow full unpickling of checkpoints you trust')
     return p.parse_args(argv)
@@ -240,6 +250,29 @@ class AnimationWriter:
 
 
 # ---- run -------------------------------------------------------------------
+def _panel_frame(img_bgr):
+    """(image resized to the panel height, its scale) for --offline."""
+    import cv2
+    h, w = img_bgr.shape[:2]
+    s = min(1., PANEL_PX / h)
+    if s == 1.:
+        return img_bgr, 1.
+    return cv2.resize(img_bgr, (max(2, int(round(w * s))), PANEL_PX),
+                      interpolation=cv2.INTER_AREA), s
+
+
+def _scaled_record(record, scale: float):
+    """A copy of ``record`` with its 2D keypoints and boxes scaled."""
+    out = dict(record, instances=[])
+    for inst in record['instances']:
+        inst = dict(inst)
+        inst['keypoints_2d'] = (np.asarray(inst['keypoints_2d']) *
+                                scale).tolist()
+        inst['bbox'] = (np.asarray(inst['bbox']) * scale).tolist()
+        out['instances'].append(inst)
+    return out
+
+
 def _read_image(frame):
     if isinstance(frame, np.ndarray):
         return frame
@@ -289,7 +322,7 @@ def run(args) -> int:
     from poselift_mm.apis.inference import (InputReadError,
                                             TruncatedVideoWarning,
                                             build_inferencer, list_inputs,
-                                            run_inferencer)
+                                            relift_offline, run_inferencer)
     from poselift_mm.geometry.skeleton import H36M17_NAMES
     from poselift_mm.utils import trust_checkpoints
     from poselift_mm.utils.io import atomic_path
@@ -299,9 +332,12 @@ def run(args) -> int:
     if args.fps is not None and not args.fps > 0:
         raise DemoError(f'--fps must be > 0, got {args.fps}')
     try:
-        list_inputs(args.input)  # fail early, before building models
+        items = list_inputs(args.input)  # fail early, before the models
     except InputReadError as err:
         raise DemoError(str(err)) from None
+    if args.offline and not isinstance(items, str):
+        raise DemoError(f'{args.input}: --offline needs a video (images '
+                        'have no neighbouring frames)')
     if args.threads is not None:
         if args.threads < 1:
             raise DemoError(f'--threads must be >= 1, got {args.threads}')
@@ -332,13 +368,17 @@ def run(args) -> int:
     info = {}
     state = dict(bar=None, renderer=None, writer=None)
 
+    kept = []  # --offline: (frame at panel height, scale) for rendering
+
     def on_frame(i, frame, record):
+        if args.offline and not args.no_render:
+            kept.append(_panel_frame(_read_image(frame)))
         if state['bar'] is None:
             total = info.get('frames_expected')
             if args.max_frames is not None and total is not None:
                 total = min(total, args.max_frames)
             state['bar'] = _progress(total)
-        if state['writer'] is not None:
+        if state['writer'] is not None and not args.offline:
             state['writer'].add(state['renderer'].render(
                 _read_image(frame), record))
         state['bar'].update(1)
@@ -372,6 +412,16 @@ def run(args) -> int:
                                      w.lineno)
         if not records:
             raise DemoError(f'{args.input}: no frame could be read')
+        if args.offline:
+            t2 = time.time()
+            relift_offline(inferencer, records,
+                           (info['width'], info['height']))
+            print(f'[demo] offline: tracks lifted again with centred '
+                  f'windows in {time.time() - t2:.1f} s', flush=True)
+            if state['writer'] is not None:
+                for (img, scale), record in zip(kept, records):
+                    state['writer'].add(state['renderer'].render(
+                        img, _scaled_record(record, scale)))
         if state['writer'] is not None:
             state['writer'].close()
         meta = dict(
@@ -384,6 +434,7 @@ def run(args) -> int:
             'Y = z_cam (depth), Z = -y_cam (up), lowest joint at Z = 0',
             frames_expected=info.get('frames_expected'),
             truncated=info.get('truncated', False),
+            offline=bool(args.offline),
             **inferencer.poselift_kwargs)
         res_path = osp.join(args.out_dir, 'results.json')
         nulled = write_results(res_path, meta, records)

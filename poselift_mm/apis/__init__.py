@@ -1,11 +1,12 @@
-"""High-level helpers: checkpoint conversion."""
+"""High-level helpers: checkpoint conversion, lifting, inference."""
 from .convert_checkpoint import convert_zedo_checkpoint, convert_zedo_state
 from .convert_diffpose import (convert_diffpose_checkpoint,
                                convert_diffpose_state)
 from .convert_lifter import convert_diffpose_lifter
 from .convert_mixste import convert_mixste_checkpoint, convert_mixste_state
 from .inference import (build_inferencer, display_to_camera,
-                        lifter_inferencer_kwargs, run_inferencer)
+                        lifter_inferencer_kwargs, relift_offline,
+                        run_inferencer)
 from .lift import init_lifter, lift_keypoints
 
 __all__ = [
@@ -14,5 +15,5 @@ __all__ = [
     'convert_diffpose_lifter', 'convert_mixste_checkpoint',
     'convert_mixste_state', 'init_lifter', 'lift_keypoints',
     'build_inferencer', 'run_inferencer', 'lifter_inferencer_kwargs',
-    'display_to_camera'
+    'display_to_camera', 'relift_offline'
 ]

@@ -15,12 +15,14 @@ y down, z forward): ``X = -x``, ``Y = z`` (depth), ``Z = -y`` (up), then
 ``disable_rebase_keypoint``. This is a mirror of the camera frame (det -1);
 :func:`display_to_camera` undoes it up to the root position.
 
-Two fixes of MMPose 1.3.2's inferencer are applied while running (nothing
-in site-packages is edited):
+Two faults of MMPose 1.3.2's inferencer are handled (nothing in
+site-packages is edited):
 
 * its tracker never stores the previous frame (``results_pose2d_last`` stays
-  empty), so every detection opens a new track every frame; the current
-  frame's detections are stored after each frame, which makes ``track_id``
+  empty), so every detection opens a new track every frame:
+  ``poselift_mm.utils.compat.patch_pose3d_inferencer`` (applied when our
+  lifters are built, also for a plain ``MMPoseInferencer``) stores the
+  current frame's detections after each frame, which makes ``track_id``
   persistent (IoU or OKS matching, ``tracking_thr``);
 * ``preprocess_single`` returns nothing for a frame without a person and
   the inferencer's collate then fails: such frames give an empty
@@ -35,10 +37,12 @@ from typing import Callable, List, Optional, Sequence, Union
 import numpy as np
 from mmengine.config import Config
 
+from poselift_mm.utils.compat import patch_pose3d_inferencer
+
 __all__ = [
     'PIXEL_LIFTERS', 'lifter_inferencer_kwargs', 'build_inferencer',
     'run_inferencer', 'display_to_camera', 'list_inputs', 'InputReadError',
-    'TruncatedVideoWarning'
+    'TruncatedVideoWarning', 'relift_offline'
 ]
 
 # Lifters that take the 2D in pixels with the image size (their codec does
@@ -213,27 +217,6 @@ def _open(inner, inputs):
     return items, dict(video=False, frames_expected=len(items), fps=None)
 
 
-def _track_store(inner) -> None:
-    """Keep the current frame's 2D detections (with their track ids) as
-    the tracker's previous frame (MMPose 1.3.2 never does)."""
-    merged = inner._buffer.get('pose2d_results')
-    est = inner._buffer.get('pose_est_results_list') or [[]]
-    if merged is None or len(merged.pred_instances) != len(est[-1]):
-        inner._buffer['results_pose2d_last'] = []
-        return
-    from mmpose.structures import PoseDataSample
-    last = []
-    for i, ds in enumerate(est[-1]):
-        tid = ds.get('track_id', -1)
-        if tid < 0:
-            continue
-        item = PoseDataSample()
-        item.pred_instances = merged.pred_instances[i:i + 1]
-        item.track_id = tid
-        last.append(item)
-    inner._buffer['results_pose2d_last'] = last
-
-
 def _as_np(x):
     return x.detach().cpu().numpy() if hasattr(x, 'detach') else \
         np.asarray(x)
@@ -302,6 +285,7 @@ def run_inferencer(inferencer,
     ``frames_expected``, ``frames_read``, ``truncated``. A video that ends
     early gives a :class:`TruncatedVideoWarning` and the frames read.
     """
+    patch_pose3d_inferencer()  # persistent track ids (utils.compat)
     inner = getattr(inferencer, 'inferencer', inferencer)
     if not hasattr(inner, '_keypoint_converter'):
         raise ValueError('run_inferencer: needs an MMPoseInferencer with a '
@@ -331,7 +315,6 @@ def run_inferencer(inferencer,
                     inner.collate_fn(data),
                     disable_rebase_keypoint=disable_rebase_keypoint)[0]
             record = dict(frame=i, instances=_instances(inner, pred))
-            _track_store(inner)
             records.append(record)
             if on_frame is not None:
                 on_frame(i, frame, record)
@@ -344,4 +327,65 @@ def run_inferencer(inferencer,
             f'{inputs}: the video ended after {len(records)} of {expected} '
             'frames (truncated or unreadable); results hold the frames read',
             TruncatedVideoWarning, stacklevel=2)
+    return records
+
+
+def _h36m_normalised(kp: np.ndarray, bboxes: np.ndarray,
+                     stats: dict) -> np.ndarray:
+    """MMPose's per-person 2D normalisation of ``Pose3DInferencer``: each
+    pose moved to the Human3.6M bbox centre and scale (``stats_info``)."""
+    centre = (bboxes[:, None, :2] + bboxes[:, None, 2:]) / 2
+    scale = np.maximum(bboxes[:, 2] - bboxes[:, 0],
+                       bboxes[:, 3] - bboxes[:, 1])[:, None, None]
+    return (kp - centre) / scale * np.asarray(stats['bbox_scale']) + \
+        np.asarray(stats['bbox_center'])
+
+
+def relift_offline(inferencer, records: List[dict], image_size,
+                   disable_norm_pose_2d: Optional[bool] = None,
+                   disable_rebase_keypoint: bool = False) -> List[dict]:
+    """Lift every track of ``records`` (from :func:`run_inferencer`) again,
+    now that all frames are known: each track's 2D sequence goes through
+    :func:`~poselift_mm.apis.lift.lift_keypoints` with windows centred on
+    each frame (the true future; a causal config's ``output_frame`` is
+    ignored). The 2D gets the same normalisation as online. Replaces each
+    instance's ``keypoints_3d`` / ``keypoint_spread`` (display frame, as
+    the inferencer's) in place and keeps the online pose as
+    ``keypoints_3d_online``; returns ``records``. A frame model gives the
+    online result again (up to float rounding)."""
+    from poselift_mm.apis.lift import lift_keypoints
+    inner = getattr(inferencer, 'inferencer', inferencer)
+    model = inner.model
+    if getattr(model, 'cfg', None) is None:
+        model.cfg = inner.cfg
+    if disable_norm_pose_2d is None:
+        disable_norm_pose_2d = getattr(inferencer, 'poselift_kwargs', {}).get(
+            'disable_norm_pose_2d', False)
+    stats = model.dataset_meta.get('stats_info') or {}
+    if not disable_norm_pose_2d and not stats:
+        raise ValueError('relift_offline: the lifter has no stats_info for '
+                         "MMPose's 2D normalisation")
+    tracks = {}
+    for r, rec in enumerate(records):
+        for j, inst in enumerate(rec['instances']):
+            tracks.setdefault(inst['track_id'], []).append((r, j))
+    for places in tracks.values():
+        insts = [records[r]['instances'][j] for r, j in places]
+        kp = np.asarray([i['keypoints_2d'] for i in insts], np.float64)
+        sc = np.asarray([i['keypoint_scores'] for i in insts], np.float64)
+        if not disable_norm_pose_2d:
+            kp = _h36m_normalised(
+                kp, np.asarray([i['bbox'] for i in insts], np.float64),
+                stats)
+        out = lift_keypoints(kp, sc, model, image_size=image_size,
+                             keypoint_format='h36m')
+        cam = out['keypoints_3d']  # root-relative camera frame
+        disp = np.stack([-cam[..., 0], cam[..., 2], -cam[..., 1]], -1)
+        if not disable_rebase_keypoint:
+            disp[..., 2] -= disp[..., 2].min(-1, keepdims=True)
+        for n, inst in enumerate(insts):
+            inst['keypoints_3d_online'] = inst['keypoints_3d']
+            inst['keypoints_3d'] = disp[n].astype(float).tolist()
+            inst['keypoint_spread'] = out['keypoint_spread'][n].astype(
+                float).tolist()
     return records

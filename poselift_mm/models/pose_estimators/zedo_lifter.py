@@ -27,6 +27,8 @@ from mmpose.registry import MODELS
 
 from poselift_mm.diffusion.zedo_optim import (ipo, oil, reprojection_error)
 from poselift_mm.geometry.camera import pixels_to_rays
+from poselift_mm.utils.compat import patch_pose3d_inferencer
+
 from .inputs import read_scores, unpack_keypoints
 
 __all__ = ['ZeDOLifter', 'load_initial_poses']
@@ -97,6 +99,8 @@ class ZeDOLifter(BasePoseEstimator):
         # No backbone: skip BasePoseEstimator.__init__'s backbone build.
         BaseModel.__init__(self, data_preprocessor=data_preprocessor,
                            init_cfg=init_cfg)
+        # MMPose's inferencer builds us: make its video tracks persist
+        patch_pose3d_inferencer()
         self.metainfo = self._load_metainfo(metainfo)
         self.train_cfg = train_cfg or {}
         self.test_cfg = dict(test_cfg or {})
