@@ -1,6 +1,17 @@
 """Speed, memory and accuracy of a config's test run, over a sweep of
-config values. Each setting runs in its own process, so its peak memory
-(max RSS) is its own.
+config values; or (``--suite``) the whole benchmark of docs/benchmarks.md.
+Each setting runs in its own process, so its peak memory (max RSS) is its
+own.
+
+    python tools/benchmark.py --suite [--quick] [--force] [--only ID ...]
+        [--results-dir work_dirs/benchmark] [--docs docs/benchmarks.md]
+
+``--suite`` runs every accuracy, speed and training job of
+``tools/benchmark_suite.py`` (progress bar; resumable: finished jobs are
+kept in RESULTS_DIR/results.jsonl, or quick.jsonl, and skipped on the next
+run) and rewrites the generated part of ``--docs`` with its tables and
+PNG plots (docs/images/). ``--quick``: 10x sparser test sets and the
+smallest sweeps, no training; a few minutes.
 
     python tools/benchmark.py CONFIG CHECKPOINT \
         [--sweep model.test_cfg.oil.iters=1000,100] \
@@ -32,8 +43,20 @@ sys.path.insert(0, ROOT)
 def parse_args(argv=None):
     from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('config')
-    p.add_argument('checkpoint')
+    p.add_argument('config', nargs='?')
+    p.add_argument('checkpoint', nargs='?')
+    p.add_argument('--suite', action='store_true',
+                   help='run the benchmark suite (no config/checkpoint)')
+    p.add_argument('--quick', action='store_true')
+    p.add_argument('--force', action='store_true',
+                   help='--suite: rerun finished jobs')
+    p.add_argument('--only', nargs='+', default=None, metavar='ID',
+                   help='--suite: only jobs whose id contains one of these')
+    p.add_argument('--results-dir', default=osp.join(ROOT, 'work_dirs',
+                                                     'benchmark'))
+    p.add_argument('--docs', default=osp.join(ROOT, 'docs',
+                                              'benchmarks.md'),
+                   help="--suite: the Markdown file to update ('' = none)")
     p.add_argument('--sweep', action='append', default=[],
                    metavar='KEY=V1,V2',
                    help='config key and comma-separated values (repeatable: '
@@ -117,6 +140,18 @@ def main(argv=None):
     args = parse_args(argv)
     if args.single:
         return run_single(args)
+    if args.suite:
+        if args.config or args.sweep:
+            raise SystemExit('error: --suite takes no config, checkpoint '
+                             'or --sweep')
+        sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+        from benchmark_suite import run_suite
+        print(f'# machine: {machine()}', flush=True)
+        run_suite(args.results_dir, quick=args.quick, force=args.force,
+                  only=args.only, docs=args.docs or None)
+        return 0
+    if not args.config or not args.checkpoint:
+        raise SystemExit('error: give CONFIG CHECKPOINT, or --suite')
     for path in (args.config, args.checkpoint):
         if not osp.isfile(path):
             raise SystemExit(f'error: {path!r} does not exist')
