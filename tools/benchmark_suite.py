@@ -26,6 +26,7 @@ import json
 import math
 import os
 import os.path as osp
+import re
 import resource
 import statistics
 import subprocess
@@ -121,16 +122,17 @@ def training_seconds(cfg: str):
     last timestamp), or None."""
     name = osp.splitext(osp.basename(cfg))[0]
     logs = sorted(glob.glob(osp.join(ROOT, 'work_dirs', name, '*', '*.log')))
+    stamp = re.compile(r'^(\d{4}/)?(\d\d/\d\d \d\d:\d\d:\d\d) - mmengine')
     for path in reversed(logs):
-        stamps = []
         with open(path) as f:
-            for line in f:
-                if line[:2].isdigit() and line[2] == '/' and ' - mmengine' \
-                        in line:
-                    stamps.append(line[:14])
-        if len(stamps) > 1 and 'Epoch(train)' in open(path).read():
-            t = [time.strptime('2000/' + s, '%Y/%m/%d %H:%M:%S')
-                 for s in (stamps[0], stamps[-1])]
+            text = f.read()
+        if 'Epoch(train)' not in text:
+            continue
+        found = [m for m in map(stamp.match, text.splitlines()) if m]
+        if len(found) > 1:
+            t = [time.strptime((m.group(1) or '2000/') + m.group(2),
+                               '%Y/%m/%d %H:%M:%S')
+                 for m in (found[0], found[-1])]
             return time.mktime(t[1]) - time.mktime(t[0])
     return None
 
@@ -399,14 +401,17 @@ def run_suite(results_dir: str, quick: bool = False, force: bool = False,
     from tqdm import tqdm
     path = osp.join(results_dir, 'quick.jsonl' if quick else
                     'results.jsonl')
-    # finished jobs are kept; failed ones are run again
-    done = {} if force else {k: v for k, v in load_results(path).items()
-                             if 'result' in v}
     jobs = train_jobs(quick) + accuracy_jobs(quick) + speed_jobs(quick)
-    if only:
-        jobs = [j for j in jobs if any(o in j['id'] for o in only)]
-    todo = [j for j in jobs if j['id'] not in done]
-    log(f'[bench] {len(jobs)} jobs, {len(jobs) - len(todo)} already done '
+    selected = [j for j in jobs if not only or any(o in j['id']
+                                                   for o in only)]
+    chosen = {j['id'] for j in selected}
+    # finished jobs are kept (--force: rerun the selected ones); failed
+    # ones are run again
+    done = {k: v for k, v in load_results(path).items()
+            if 'result' in v and not (force and k in chosen)}
+    todo = [j for j in selected if j['id'] not in done]
+    log(f'[bench] {len(selected)} jobs, {len(selected) - len(todo)} already '
+        'done '
         f'({path}), {len(todo)} to run')
     bar = tqdm(todo, unit='job', file=sys.stderr)
     for job in bar:

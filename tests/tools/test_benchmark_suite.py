@@ -158,3 +158,31 @@ def test_speed_sweep_runs_for_real():
     assert p1['flops'] == pytest.approx(per_pose, rel=0.01)
     assert p8['flops'] == pytest.approx(8 * per_pose, rel=0.01)
     assert p1['poses_per_s'] > 0 and out['peak_rss_mib'] > 100
+
+
+def test_training_seconds_from_the_mmengine_log(tmp_path, monkeypatch):
+    monkeypatch.setattr(suite, 'ROOT', str(tmp_path))
+    run = tmp_path / 'work_dirs' / 'peer' / '20261122_105803'
+    run.mkdir(parents=True)
+    (run / '20261122_105803.log').write_text(
+        '2026/11/22 10:58:04 - mmengine - INFO - \n'
+        'System environment:\n'
+        '2026/11/22 10:58:30 - mmengine - INFO - Epoch(train) [1][50/760]\n'
+        '2026/11/22 11:15:39 - mmengine - INFO - Epoch(val) [3][23/23]\n')
+    assert suite.training_seconds('configs/x/peer.py') == 17 * 60 + 35
+    assert suite.training_seconds('configs/x/other.py') is None
+
+
+def test_force_reruns_only_the_selected_jobs(tmp_path, monkeypatch):
+    def fake_run(cmd, **kwargs):
+        return FakeProc('JOB ' + json.dumps(dict(points=[], gflops=1.,
+                                                  peak_rss_mib=1)))
+    monkeypatch.setattr(suite.subprocess, 'run', fake_run)
+    only = ['speed/matmul', 'speed/simplebaseline3d']
+    suite.run_suite(str(tmp_path), quick=True, only=only,
+                    log=lambda *a: None)
+    res = suite.run_suite(str(tmp_path), quick=True, force=True,
+                          only=['speed/matmul'], log=lambda *a: None)
+    # the report still sees every finished job of the suite
+    assert set(res) == {'speed/matmul',
+                        'speed/simplebaseline3d--mmpose/batch/1,64'}
