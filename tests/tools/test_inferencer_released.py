@@ -75,9 +75,20 @@ def test_mmpose_inferencer_json_on_real_video(name, video, tmp_path):
     from poselift_mm.apis import lifter_inferencer_kwargs
     kwargs = lifter_inferencer_kwargs(cfg)
     assert kwargs['disable_norm_pose_2d'] is (name == 'zedo')
+    vis = {}
+    if name == 'diffpose_frame':  # MMPose's own 3D rendering, once
+        vis = dict(vis_out_dir=str(tmp_path / 'vis'))
     results = list(inferencer(path, pred_out_dir=str(tmp_path),
-                              return_vis=False, **kwargs))
+                              return_vis=False, **kwargs, **vis))
     assert len(results) == n_frames
+    if vis:
+        import cv2
+        cap = cv2.VideoCapture(str(tmp_path / 'vis' /
+                                   'single_person_demo.mp4'))
+        count = 0
+        while cap.read()[0]:
+            count += 1
+        assert count == n_frames
     doc = json.loads((tmp_path / 'single_person_demo.json').read_text())
     assert len(doc) == n_frames
     assert [f['frame_id'] for f in doc] == list(range(n_frames))
