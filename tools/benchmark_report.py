@@ -27,8 +27,8 @@ def _fmt(v, nd=1):
 def _acc(results, model, set_id):
     for rec in results.values():
         if rec.get('kind') == 'accuracy' and rec['model'] == model and \
-                rec['set'] == set_id and 'result' in rec:
-            return rec
+                rec['set'] == set_id and 'metrics' in rec.get('result', {}):
+            return rec  # (jobs skipped for a missing checkpoint: none)
     return None
 
 

@@ -186,3 +186,20 @@ def test_force_reruns_only_the_selected_jobs(tmp_path, monkeypatch):
     # the report still sees every finished job of the suite
     assert set(res) == {'speed/matmul',
                         'speed/simplebaseline3d--mmpose/batch/1,64'}
+
+
+def test_report_leaves_out_skipped_accuracy_jobs(tmp_path, monkeypatch):
+    """--quick on a fresh clone has no peer checkpoints: those jobs are
+    recorded as skipped and the tables show '-' for them."""
+    monkeypatch.setattr(report, 'machine', lambda: 'test machine')
+    res = fake_results()
+    name = suite.MODELS[0][0]
+    for set_id in suite.SETS:
+        res[f'acc/0/{set_id}'] = dict(
+            id=f'acc/0/{set_id}', kind='accuracy', model=name, set=set_id,
+            result=dict(skipped='no checkpoint'))
+    docs = tmp_path / 'benchmarks.md'
+    report.write_report(res, str(docs))
+    row = [ln for ln in docs.read_text().splitlines()
+           if ln.startswith(f'| {name} |')][0]
+    assert '| - | - | - |' in row
