@@ -106,34 +106,48 @@ def parse_sweeps(sweeps):
     return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
 
 
-def run_single(args):
-    """One setting in this process: JSON line with time, memory, metrics."""
+def timed_test_run(config: str, checkpoint: str, options: dict) -> dict:
+    """``tools/test.py``'s runner on ``config`` + ``options`` with
+    ``checkpoint``, in this process: test samples, frames (samples x
+    ``multiple_target``), seconds of the test loop, peak RSS, metrics."""
     from mmengine.runner import Runner
 
     import poselift_mm  # noqa: F401
-    from poselift_mm.utils import trust_checkpoints
     from poselift_mm.utils.launch import load_config
-    if args.trust_checkpoint:
-        trust_checkpoints()
-    setting = json.loads(args.single)
-    ns = argparse.Namespace(config=args.config, cfg_options=None,
+    ns = argparse.Namespace(config=config, cfg_options=None,
                             work_dir=tempfile.mkdtemp(prefix='bench_'),
                             local_rank=0)
     cfg = load_config(ns)
-    cfg.merge_from_dict({**(args.cfg_options or {}), **setting})
-    cfg.load_from = args.checkpoint
+    cfg.merge_from_dict(options)
+    cfg.load_from = checkpoint
     cfg.log_level = 'WARNING'
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**9)
     runner = Runner.from_cfg(cfg)
-    n = len(runner.test_dataloader.dataset)
+    ds = runner.test_dataloader.dataset
+    n = len(ds)
+    frames = n * max(1, int(getattr(ds, 'multiple_target', 0) or 1))
     t0 = time.perf_counter()
     metrics = runner.test()
     sec = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.
+    return dict(samples=n, frames=frames, seconds=sec, peak_rss_mib=rss,
+                metrics={k: float(v) for k, v in metrics.items()})
+
+
+def run_single(args):
+    """One setting in this process: JSON line with time, memory, metrics."""
+    from poselift_mm.utils import trust_checkpoints
+    if args.trust_checkpoint:
+        trust_checkpoints()
+    setting = json.loads(args.single)
+    res = timed_test_run(args.config, args.checkpoint,
+                         {**(args.cfg_options or {}), **setting})
+    n, sec = res['samples'], res['seconds']
     print('BENCH ' + json.dumps(dict(
         setting=setting, samples=n, seconds=round(sec, 2),
-        samples_per_s=round(n / sec, 2), peak_rss_mib=round(rss),
-        metrics={k: float(v) for k, v in metrics.items()})), flush=True)
+        samples_per_s=round(n / sec, 2),
+        peak_rss_mib=round(res['peak_rss_mib']),
+        metrics=res['metrics'])), flush=True)
 
 
 def main(argv=None):

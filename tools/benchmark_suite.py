@@ -214,36 +214,19 @@ def _peak_rss_mib() -> float:
 
 
 def run_accuracy(job: dict) -> dict:
-    from mmengine.runner import Runner
-
-    import poselift_mm  # noqa: F401
-    from poselift_mm.utils.launch import load_config
-    import argparse
-    import tempfile
+    from benchmark import timed_test_run
     ck = checkpoint_of(job['config'], job['checkpoint'])
     if ck is None:
         return dict(skipped=f"no checkpoint for {job['model']} (pattern "
                     f"{job['checkpoint']}; the full suite trains peers)")
-    ns = argparse.Namespace(config=osp.join(ROOT, job['config']),
-                            cfg_options=None, local_rank=0,
-                            work_dir=tempfile.mkdtemp(prefix='bench_'))
-    cfg = load_config(ns)
-    cfg.merge_from_dict(job['options'])
-    cfg.load_from = ck
-    cfg.log_level = 'WARNING'
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**9)
-    runner = Runner.from_cfg(cfg)
-    ds = runner.test_dataloader.dataset
-    n = len(ds)
-    frames = n * max(1, int(getattr(ds, 'multiple_target', 0) or 1))
-    t0 = time.perf_counter()
-    metrics = runner.test()
-    sec = time.perf_counter() - t0
-    return dict(samples=n, frames=frames, seconds=round(sec, 2),
-                frames_per_s=round(frames / sec, 2),
+    res = timed_test_run(osp.join(ROOT, job['config']), ck, job['options'])
+    sec = res['seconds']
+    return dict(samples=res['samples'], frames=res['frames'],
+                seconds=round(sec, 2),
+                frames_per_s=round(res['frames'] / sec, 2),
                 checkpoint=osp.relpath(ck, ROOT),
-                peak_rss_mib=round(_peak_rss_mib()),
-                metrics={k: float(v) for k, v in metrics.items()})
+                peak_rss_mib=round(res['peak_rss_mib']),
+                metrics=res['metrics'])
 
 
 def _timed(fn, repeats: int):
@@ -447,5 +430,6 @@ def run_suite(results_dir: str, quick: bool = False, force: bool = False,
 
 
 if __name__ == '__main__' and len(sys.argv) == 3 and sys.argv[1] == '--job':
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
     res = run_job_here(json.loads(sys.argv[2]))
     print('JOB ' + json.dumps(res), flush=True)
