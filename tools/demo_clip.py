@@ -94,12 +94,10 @@ def resolve_models(repo: str = REPO):
 
 def root_aligned_errors(pred: np.ndarray, gt: np.ndarray) -> dict:
     """(N, 17, 3) m each -> per-frame MPJPE and P-MPJPE (N,) mm."""
-    from poselift_mm.geometry import procrustes_align, root_relative
+    from poselift_mm.geometry import mpjpe, p_mpjpe, root_relative
     p, g = root_relative(pred, 0), root_relative(gt, 0)
-    mpjpe = np.linalg.norm(p - g, axis=-1).mean(-1) * 1000.
-    aligned = procrustes_align(p, g, allow_reflection=False)
-    pmpjpe = np.linalg.norm(np.asarray(aligned) - g, axis=-1).mean(-1) * 1e3
-    return dict(mpjpe=mpjpe, p_mpjpe=pmpjpe)
+    return dict(mpjpe=np.asarray(mpjpe(p, g)) * 1000.,
+                p_mpjpe=np.asarray(p_mpjpe(p, g)) * 1000.)
 
 
 def lift_clip(clip: dict, models, device: str = 'cpu', log=print) -> dict:
