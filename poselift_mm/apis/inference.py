@@ -41,7 +41,8 @@ from poselift_mm.utils.compat import patch_pose3d_inferencer
 
 __all__ = [
     'PIXEL_LIFTERS', 'lifter_inferencer_kwargs', 'build_inferencer',
-    'run_inferencer', 'display_to_camera', 'list_inputs', 'InputReadError',
+    'run_inferencer', 'display_to_camera', 'camera_to_display',
+    'list_inputs', 'InputReadError',
     'TruncatedVideoWarning', 'relift_offline'
 ]
 
@@ -152,6 +153,18 @@ def build_inferencer(pose2d: str,
             f'{SUPPORTED_2D} to h36m)')
     inferencer.poselift_kwargs = kwargs
     return inferencer
+
+
+def camera_to_display(keypoints_3d: np.ndarray,
+                      rebase: bool = True) -> np.ndarray:
+    """(..., K, 3) root-relative camera frame -> MMPose's display frame
+    (``X = -x``, ``Y = z``, ``Z = -y``; with ``rebase`` the lowest joint at
+    ``Z = 0``), as ``Pose3DInferencer.forward`` makes it."""
+    c = np.asarray(keypoints_3d, np.float64)
+    d = np.stack([-c[..., 0], c[..., 2], -c[..., 1]], -1)
+    if rebase:
+        d[..., 2] -= d[..., 2].min(-1, keepdims=True)
+    return d
 
 
 def display_to_camera(keypoints_3d: np.ndarray,
@@ -379,10 +392,8 @@ def relift_offline(inferencer, records: List[dict], image_size,
                 stats)
         out = lift_keypoints(kp, sc, model, image_size=image_size,
                              keypoint_format='h36m')
-        cam = out['keypoints_3d']  # root-relative camera frame
-        disp = np.stack([-cam[..., 0], cam[..., 2], -cam[..., 1]], -1)
-        if not disable_rebase_keypoint:
-            disp[..., 2] -= disp[..., 2].min(-1, keepdims=True)
+        disp = camera_to_display(out['keypoints_3d'],
+                                 rebase=not disable_rebase_keypoint)
         for n, inst in enumerate(insts):
             inst['keypoints_3d_online'] = inst['keypoints_3d']
             inst['keypoints_3d'] = disp[n].astype(float).tolist()

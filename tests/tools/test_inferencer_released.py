@@ -187,3 +187,14 @@ def test_demo_offline_refuses_images(demo, shared_data, tmp_path, capsys):
                     ckpt, '--out-dir', str(tmp_path), '--offline'])
     assert rc == 2
     assert '--offline needs a video' in capsys.readouterr().err
+
+
+def test_camera_to_display_hand_computed():
+    from poselift_mm.apis.inference import camera_to_display
+    cam = np.array([[0., 0., 0.], [0.1, -0.5, 0.2], [-0.3, 0.8, 0.05]])
+    # (X, Y, Z) = (-x, z, -y), then the lowest joint at Z = 0 (Z min -0.8)
+    expected = np.array([[0., 0., 0.8], [-0.1, 0.2, 1.3], [0.3, 0.05, 0.]])
+    np.testing.assert_allclose(camera_to_display(cam), expected, atol=1e-12)
+    np.testing.assert_allclose(camera_to_display(cam, rebase=False)[..., 2],
+                               [0., 0.5, -0.8], atol=1e-12)
+
