@@ -16,7 +16,7 @@ import torch
 import yaml
 
 from poselift_mm.apis import init_lifter, lift_keypoints
-from poselift_mm.geometry import mpjpe
+from poselift_mm.geometry import camera_from_pkl, mpjpe
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -95,9 +95,8 @@ def lift_card_set(model, s8, samples):
     pred = np.zeros((len(rows), 17, 3))
     for cam_id in np.unique(cams):
         sel = cams == cam_id
-        cam = s8['cams'][('S8', cam_id)]
-        intr = dict(f=np.ravel(cam['f']), c=np.ravel(cam['c']),
-                    k=np.ravel(cam['k']), p=np.ravel(cam['p']))
+        cam = camera_from_pkl(s8['cams'], 'S8', cam_id)
+        intr = {k: cam[k] for k in ('f', 'c', 'k', 'p')}
         out = lift_keypoints(s8['part'][rows[sel]], None, model,
                              image_size=(cam['w'], cam['h']),
                              intrinsics=intr, keypoint_format='h36m')
