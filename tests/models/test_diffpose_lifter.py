@@ -398,3 +398,26 @@ def test_checkpoint_round_trip(tmp_path):
                               y.pred_instances.keypoints)
         assert np.array_equal(x.pred_instances.hypotheses,
                               y.pred_instances.hypotheses)
+
+
+def test_output_frame_keeps_one_frame_of_each_window():
+    """A causal window lifts its last frame; 'centre' the middle one; both
+    equal that frame of the whole-window prediction."""
+    full = build(video=True)
+    t = full.num_frames
+    uv, samples = make_uv(2, t), make_samples(2, t)
+    whole = run_predict(full, uv, samples)
+    for keep, j in (('last', t - 1), ('centre', t // 2)):
+        one = build(video=True, test_cfg=dict(output_frame=keep))
+        out = run_predict(one, uv, make_samples(2, t))
+        for a, b in zip(out, whole):
+            kp = a.pred_instances.keypoints
+            assert kp.shape == (1, K, 3)
+            np.testing.assert_allclose(kp[0], b.pred_instances.keypoints[
+                0, j], atol=1e-6)
+            assert a.pred_instances.keypoint_spread.shape == (1, K)
+
+
+def test_bad_output_frame_is_named():
+    with pytest.raises(ValueError, match="output_frame must be one of"):
+        build(video=True, test_cfg=dict(output_frame='first'))
