@@ -121,3 +121,13 @@ def test_bad_clip_is_named(tool, tmp_path, problem, capsys):
                     absent='clip file not found')[problem]
     assert expected in err
     assert not (tmp_path / 'o' / 'results.json').exists()
+
+
+def test_make_clip_bad_window_is_named(shared_data):
+    make = load_tool('make_demo_clip')
+    bvh = str(shared_data / 'cmu_bvh/01_01.bvh')
+    with pytest.raises(ValueError, match='need start_s >= 0 and seconds > 0'):
+        make.make_clip(bvh, start_s=0., seconds=0.)
+    with pytest.raises(ValueError, match='does not fit'):
+        make.make_clip(bvh, start_s=0., seconds=600.)
+
