@@ -38,6 +38,8 @@ import numpy as np
 from mmengine.config import Config
 
 from poselift_mm.utils.compat import patch_pose3d_inferencer
+from poselift_mm.visualization.display import (camera_to_display,
+                                               display_to_camera)
 
 __all__ = [
     'PIXEL_LIFTERS', 'lifter_inferencer_kwargs', 'build_inferencer',
@@ -153,27 +155,6 @@ def build_inferencer(pose2d: str,
             f'{SUPPORTED_2D} to h36m)')
     inferencer.poselift_kwargs = kwargs
     return inferencer
-
-
-def camera_to_display(keypoints_3d: np.ndarray,
-                      rebase: bool = True) -> np.ndarray:
-    """(..., K, 3) root-relative camera frame -> MMPose's display frame
-    (``X = -x``, ``Y = z``, ``Z = -y``; with ``rebase`` the lowest joint at
-    ``Z = 0``), as ``Pose3DInferencer.forward`` makes it."""
-    c = np.asarray(keypoints_3d, np.float64)
-    d = np.stack([-c[..., 0], c[..., 2], -c[..., 1]], -1)
-    if rebase:
-        d[..., 2] -= d[..., 2].min(-1, keepdims=True)
-    return d
-
-
-def display_to_camera(keypoints_3d: np.ndarray,
-                      root_index: int = 0) -> np.ndarray:
-    """(..., K, 3) display frame -> (..., K, 3) root-relative camera frame
-    (x right, y down, z forward), metres."""
-    d = np.asarray(keypoints_3d, np.float64)
-    d = d - d[..., root_index:root_index + 1, :]
-    return np.stack([-d[..., 0], -d[..., 2], d[..., 1]], -1)
 
 
 def list_inputs(inputs) -> Union[list, str]:
