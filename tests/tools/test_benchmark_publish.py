@@ -9,27 +9,41 @@ from pathlib import Path
 import pytest
 import torch
 
+from poselift_mm.apis.publish import publish_checkpoint
+from poselift_mm.benchmark import BenchmarkError, parse_sweeps
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / 'tools'))
-import benchmark  # noqa: E402
-import publish_checkpoint  # noqa: E402
 
 
 def test_sweeps_are_the_product_of_values():
-    got = benchmark.parse_sweeps(['a.b=1,2', 'c=x,0.5'])
+    got = parse_sweeps(['a.b=1,2', 'c=x,0.5'])
     assert got == [{'a.b': 1, 'c': 'x'}, {'a.b': 1, 'c': 0.5},
                    {'a.b': 2, 'c': 'x'}, {'a.b': 2, 'c': 0.5}]
-    assert benchmark.parse_sweeps([]) == [{}]  # one run, the config
+    assert parse_sweeps([]) == [{}]  # one run, the config
 
 
 def test_sweep_without_values_is_refused():
-    with pytest.raises(SystemExit, match='not KEY=V1,V2'):
-        benchmark.parse_sweeps(['model.test_cfg.oil.iters'])
+    with pytest.raises(BenchmarkError, match='not KEY=V1,V2'):
+        parse_sweeps(['model.test_cfg.oil.iters'])
 
 
-def test_benchmark_missing_files(tmp_path):
-    with pytest.raises(SystemExit, match='does not exist'):
-        benchmark.main([str(tmp_path / 'nope.py'), str(tmp_path / 'x.pth')])
+def test_benchmark_cli_errors(tmp_path):
+    """Run from another directory: missing files, then a sweep without
+    values, each an ``error: ...`` line."""
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, str(REPO / 'tools/benchmark.py'), *args],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    proc = run(str(tmp_path / 'nope.py'), str(tmp_path / 'x.pth'))
+    assert proc.returncode == 1
+    assert f"error: '{tmp_path / 'nope.py'}' does not exist" in proc.stderr
+    cfg, ckpt = tmp_path / 'a.py', tmp_path / 'a.pth'
+    cfg.write_text('x = 1\n')
+    ckpt.write_bytes(b'')
+    proc = run(str(cfg), str(ckpt), '--sweep', 'model.test_cfg.oil.iters')
+    assert proc.returncode == 1
+    assert "error: --sweep 'model.test_cfg.oil.iters' is not KEY=V1,V2" in \
+        proc.stderr
 
 
 def test_publish_fp16_with_hash(tmp_path):
@@ -37,8 +51,10 @@ def test_publish_fp16_with_hash(tmp_path):
     src = tmp_path / 'src.pth'
     torch.save({'state_dict': sd, 'meta': {'epoch': 3, 'foo': 1},
                 'optimizer': {'x': 1}}, src)
-    out = Path(publish_checkpoint.main(
-        [str(src), str(tmp_path / 'rel.pth'), '--fp16']))
+    out, n = publish_checkpoint(str(src), str(tmp_path / 'rel.pth'),
+                                fp16=True)
+    out = Path(out)
+    assert n == 14
     sha = hashlib.sha256(out.read_bytes()).hexdigest()[:8]
     assert out.name == f'rel-{sha}.pth'
     ck = torch.load(out, weights_only=True)

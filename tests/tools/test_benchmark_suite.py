@@ -1,44 +1,55 @@
-"""tools/benchmark.py --suite: job lists, resuming, report tables, plots
-and the cost-growth fit (the accuracy/speed jobs themselves run the
-released models; one small speed sweep runs here for real)."""
+"""tools/benchmark.py --suite (poselift_mm.benchmark): job lists, resuming
+(finished jobs skipped, failed ones retried, a torn results line ignored),
+report tables, plots and the cost-growth fit (the accuracy/speed jobs
+themselves run the released models; one small speed sweep runs here for
+real)."""
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / 'tools'))
+from poselift_mm.benchmark import report, runners, suite, table
 
-import benchmark_report as report  # noqa: E402
-import benchmark_suite as suite  # noqa: E402
+MATMUL = 'speed/matmul'
+PEER_SWEEP = 'speed/simplebaseline3d--mmpose/batch/1,64'
+ONLY = ['speed/matmul', 'speed/simplebaseline3d']
 
 
 def test_job_lists():
-    full = suite.train_jobs(False) + suite.accuracy_jobs(False) + \
-        suite.speed_jobs(False)
-    quick = suite.train_jobs(True) + suite.accuracy_jobs(True) + \
-        suite.speed_jobs(True)
-    for jobs in (full, quick):
-        ids = [j['id'] for j in jobs]
+    for quick in (False, True):
+        ids = [j['id'] for j in suite.all_jobs(quick)]
         assert len(ids) == len(set(ids))
     assert not suite.train_jobs(True)  # --quick trains nothing
     assert {j['model'] for j in suite.train_jobs(False)} == {
-        m[0] for m in suite.MODELS if m[2] == 'train'}
-    # every model on every set in the full suite
+        'SimpleBaseline3D (MMPose)', 'VideoPose3D 1 frame (MMPose)',
+        'VideoPose3D 27 frames (MMPose)'}
     acc = suite.accuracy_jobs(False)
-    assert len(acc) == len(suite.MODELS) * len(suite.SETS)
-    # quick: 10x sparser test sets
+    # quick: 10x sparser test sets; the other sets only for the models
+    # marked quick_all_sets
     q = {(j['model'], j['set']): j['stride'] for j in suite.accuracy_jobs(
         True)}
     for j in acc:
         if (j['model'], j['set']) in q:
             assert q[j['model'], j['set']] == 10 * j['stride']
+    for m in table.MODELS:
+        sets = {s for name, s in q if name == m.name}
+        assert sets == (set(table.SETS) if m.quick_all_sets else {'s8_gt'})
     noisy = [j for j in acc if j['set'] == 's8_noisy'][0]['options']
     assert noisy['test_dataloader.dataset.keypoint_2d_src'] == 'detection'
     assert noisy['test_dataloader.dataset.keypoint_2d_det_file'].endswith(
         'h36m_val_noisy.npy')
+
+
+def test_released_models_come_from_the_metafiles():
+    job = [j for j in suite.accuracy_jobs(False)
+           if j['model'] == 'ZeDO (zero-shot), OIL 20'][0]
+    assert job['config'] == 'configs/zedo/zedo_prior-mlp512_h36m-mocap_cpu.py'
+    assert job['checkpoint'] == ('checkpoints/zedo/zedo_prior-mlp512_h36m-'
+                                 'mocap_cpu-24871e11.pth')
+    assert job['options']['model.test_cfg.oil.iters'] == 20
+    peer = [j for j in suite.accuracy_jobs(False)
+            if j['model'] == 'SimpleBaseline3D (MMPose)'][0]
+    assert peer['checkpoint'] == 'train' and peer['peer'] is True
 
 
 class FakeProc:
@@ -46,38 +57,70 @@ class FakeProc:
         self.stdout, self.stderr, self.returncode = out, 'boom', rc
 
 
-def test_suite_resumes_and_retries_failures(tmp_path, monkeypatch):
-    calls = []
-
-    def fake_run(cmd, **kwargs):
+def fake_subprocess(monkeypatch, calls, failing=()):
+    """Jobs 'run' instantly; those whose id is in ``failing`` exit 1."""
+    def run(cmd, **kwargs):
         job = json.loads(cmd[-1])
         calls.append(job['id'])
-        if job['id'].endswith('batch/1,64'):
-            return FakeProc('', rc=1)  # this one fails
+        if job['id'] in failing:
+            return FakeProc('', rc=1)
         return FakeProc('JOB ' + json.dumps(dict(points=[], gflops=1.,
                                                   peak_rss_mib=1)))
-    monkeypatch.setattr(suite.subprocess, 'run', fake_run)
-    only = ['speed/matmul', 'speed/simplebaseline3d']
-    res = suite.run_suite(str(tmp_path), quick=True, only=only,
-                          log=lambda *a: None)
-    assert calls == ['speed/matmul',
-                     'speed/simplebaseline3d--mmpose/batch/1,64']
-    assert 'error' in res['speed/simplebaseline3d--mmpose/batch/1,64']
-    lines = (tmp_path / 'quick.jsonl').read_text().splitlines()
-    assert len(lines) == 2
+    monkeypatch.setattr(runners.subprocess, 'run', run)
+
+
+def quiet_suite(tmp_path, **kwargs):
+    return suite.run_suite(str(tmp_path), quick=True, only=ONLY,
+                           log=lambda *a: None, **kwargs)
+
+
+def test_failed_job_is_retried_and_finished_one_skipped(tmp_path,
+                                                        monkeypatch):
+    calls = []
+    fake_subprocess(monkeypatch, calls, failing={PEER_SWEEP})
+    res = quiet_suite(tmp_path)
+    assert calls == [MATMUL, PEER_SWEEP]
+    assert 'error' in res[PEER_SWEEP] and 'result' in res[MATMUL]
+    assert len((tmp_path / 'quick.jsonl').read_text().splitlines()) == 2
     calls.clear()
-    suite.run_suite(str(tmp_path), quick=True, only=only,
-                    log=lambda *a: None)
-    assert calls == ['speed/simplebaseline3d--mmpose/batch/1,64']  # retry
+    fake_subprocess(monkeypatch, calls)  # now it works
+    res = quiet_suite(tmp_path)
+    assert calls == [PEER_SWEEP]  # retried; the finished one skipped
+    assert 'result' in res[PEER_SWEEP]
     calls.clear()
-    suite.run_suite(str(tmp_path), quick=True, only=only, force=True,
-                    log=lambda *a: None)
-    assert len(calls) == 2
+    quiet_suite(tmp_path, force=True)
+    assert calls == [MATMUL, PEER_SWEEP]
+
+
+def test_torn_last_line_is_ignored_and_finished_jobs_kept(tmp_path,
+                                                          monkeypatch):
+    path = tmp_path / 'quick.jsonl'
+    done = dict(id=MATMUL, kind='speed', what='matmul',
+                result=dict(gflops=42.))
+    path.write_text(json.dumps(done) + '\n' + '{"id": "speed/simplebase')
+    calls = []
+    fake_subprocess(monkeypatch, calls)
+    res = quiet_suite(tmp_path)
+    assert calls == [PEER_SWEEP]
+    assert res[MATMUL]['result'] == dict(gflops=42.)
+    # the new record is on a line of its own: both read back
+    again = suite.load_results(str(path))
+    assert set(again) == {MATMUL, PEER_SWEEP}
+    assert len(path.read_text().splitlines()) == 3
+
+
+def test_force_reruns_only_the_selected_jobs(tmp_path, monkeypatch):
+    fake_subprocess(monkeypatch, [])
+    quiet_suite(tmp_path)
+    res = suite.run_suite(str(tmp_path), quick=True, force=True,
+                          only=[MATMUL], log=lambda *a: None)
+    # the report still sees every finished job of the suite
+    assert set(res) == {MATMUL, PEER_SWEEP}
 
 
 def fake_results():
-    res = {'speed/matmul': dict(id='speed/matmul', kind='speed',
-                                what='matmul', result=dict(gflops=100.))}
+    res = {MATMUL: dict(id=MATMUL, kind='speed', what='matmul',
+                        result=dict(gflops=100.))}
     # t = 2 ms * n^1.5
     ns = [1, 4, 16]
     res['speed/x'] = dict(
@@ -91,33 +134,35 @@ def fake_results():
     metrics = {'h36m/MPJPE': 70., 'h36m/P-MPJPE': 50., 'h36m/N-MPJPE': 68.,
                'h36m/MPJPE_Walking': 60., 'h36m/MPJPE_Sitting': 80.,
                'h36m/MPJPE_all': 69.}
-    for i, (name, *_rest) in enumerate(suite.MODELS[:3]):
-        for set_id in suite.SETS:
-            m = {k: v + i for k, v in metrics.items()}
+    for i, m in enumerate(table.MODELS[:3]):
+        for set_id in table.SETS:
+            met = {k: v + i for k, v in metrics.items()}
             res[f'acc/{i}/{set_id}'] = dict(
-                id=f'acc/{i}/{set_id}', kind='accuracy', model=name,
+                id=f'acc/{i}/{set_id}', kind='accuracy', model=m.name,
                 set=set_id, result=dict(frames=100, frames_per_s=1000. * (i
-                                        + 1), metrics=m), date='2026-11-22')
+                                        + 1), metrics=met), date='2026-11-22')
     return res
 
 
-def test_growth_fit_hand_computed():
+def test_growth_fit_of_a_known_power_law():
     ((model, var, exp, slope, xs), ) = report.growth(fake_results())
     assert (model, var, xs) == ('ZeDO (zero-shot), OIL 50', 'hypotheses',
                                 [1, 4, 16])
     assert exp == pytest.approx(1.5, abs=1e-9)
-    t = 2. * np.array([1, 4, 16]) ** 1.5  # ms
-    assert slope == pytest.approx(np.polyfit([1, 4, 16], t, 1)[0])
+    # t = 2, 16, 128 ms at n = 1, 4, 16 (mean n 7): least-squares slope
+    # Sxt / Sxx = (-6*-46.67 - 3*-32.67 + 9*79.33) / (36 + 9 + 81)
+    # = 1092 / 126 ms per unit
+    assert slope == pytest.approx(1092 / 126, rel=1e-9)
 
 
-def test_report_tables_plots_and_hand_text(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, 'machine', lambda: 'test machine')
+def test_report_tables_plots_and_hand_text(tmp_path):
     docs = tmp_path / 'docs' / 'benchmarks.md'
     docs.parent.mkdir()
     docs.write_text('# Benchmarks\n\nhand-written intro\n\n'
                     f'{report.BEGIN}\nold\n{report.END}\n\n'
                     '## Original code anchors\nkept\n')
-    report.write_report(fake_results(), str(docs))
+    report.write_report(fake_results(), str(docs),
+                        machine_text='test machine')
     text = docs.read_text()
     assert 'hand-written intro' in text and '## Original code anchors\nkept' \
         in text
@@ -139,9 +184,11 @@ def test_report_tables_plots_and_hand_text(tmp_path, monkeypatch):
         assert data[:8] == b'\x89PNG\r\n\x1a\n'
 
 
-def test_speed_sweep_runs_for_real():
-    """One real sweep of the smallest model: FLOPs counted, rates sane."""
+def test_speed_sweep_runs_for_real(tmp_path, monkeypatch):
+    """One real sweep of the smallest model, from another directory:
+    FLOPs counted, rates sane."""
     import torch
+    monkeypatch.chdir(tmp_path)
     n = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
@@ -160,8 +207,7 @@ def test_speed_sweep_runs_for_real():
     assert p1['poses_per_s'] > 0 and out['peak_rss_mib'] > 100
 
 
-def test_training_seconds_from_the_mmengine_log(tmp_path, monkeypatch):
-    monkeypatch.setattr(suite, 'ROOT', str(tmp_path))
+def test_training_seconds_from_the_mmengine_log(tmp_path):
     run = tmp_path / 'work_dirs' / 'peer' / '20261122_105803'
     run.mkdir(parents=True)
     (run / '20261122_105803.log').write_text(
@@ -169,37 +215,22 @@ def test_training_seconds_from_the_mmengine_log(tmp_path, monkeypatch):
         'System environment:\n'
         '2026/11/22 10:58:30 - mmengine - INFO - Epoch(train) [1][50/760]\n'
         '2026/11/22 11:15:39 - mmengine - INFO - Epoch(val) [3][23/23]\n')
-    assert suite.training_seconds('configs/x/peer.py') == 17 * 60 + 35
-    assert suite.training_seconds('configs/x/other.py') is None
+    root = str(tmp_path)
+    assert table.training_seconds('configs/x/peer.py', root) == 17 * 60 + 35
+    assert table.training_seconds('configs/x/other.py', root) is None
 
 
-def test_force_reruns_only_the_selected_jobs(tmp_path, monkeypatch):
-    def fake_run(cmd, **kwargs):
-        return FakeProc('JOB ' + json.dumps(dict(points=[], gflops=1.,
-                                                  peak_rss_mib=1)))
-    monkeypatch.setattr(suite.subprocess, 'run', fake_run)
-    only = ['speed/matmul', 'speed/simplebaseline3d']
-    suite.run_suite(str(tmp_path), quick=True, only=only,
-                    log=lambda *a: None)
-    res = suite.run_suite(str(tmp_path), quick=True, force=True,
-                          only=['speed/matmul'], log=lambda *a: None)
-    # the report still sees every finished job of the suite
-    assert set(res) == {'speed/matmul',
-                        'speed/simplebaseline3d--mmpose/batch/1,64'}
-
-
-def test_report_leaves_out_skipped_accuracy_jobs(tmp_path, monkeypatch):
+def test_report_leaves_out_skipped_accuracy_jobs(tmp_path):
     """--quick on a fresh clone has no peer checkpoints: those jobs are
     recorded as skipped and the tables show '-' for them."""
-    monkeypatch.setattr(report, 'machine', lambda: 'test machine')
     res = fake_results()
-    name = suite.MODELS[0][0]
-    for set_id in suite.SETS:
+    name = table.MODELS[0].name
+    for set_id in table.SETS:
         res[f'acc/0/{set_id}'] = dict(
             id=f'acc/0/{set_id}', kind='accuracy', model=name, set=set_id,
             result=dict(skipped='no checkpoint'))
     docs = tmp_path / 'benchmarks.md'
-    report.write_report(res, str(docs))
+    report.write_report(res, str(docs), machine_text='test machine')
     row = [ln for ln in docs.read_text().splitlines()
            if ln.startswith(f'| {name} |')][0]
     assert '| - | - | - |' in row

@@ -1,0 +1,164 @@
+"""What the benchmark suite measures: the test sets, their sample strides,
+and the models with every property the suite acts on as an explicit field
+(no behaviour is read from display names).
+
+Released models come from the metafiles (:mod:`poselift_mm.apis.model_zoo`);
+MMPose's peers are trained by the suite from our baseline configs (their
+checkpoint is ``work_dirs/<config name>/best*.pth``). Paths are resolved
+against the repository root, never the current directory.
+"""
+import glob
+import os.path as osp
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from poselift_mm.apis.model_zoo import get_model, repo_path, repo_root
+
+__all__ = ['SETS', 'STRIDES', 'METRICS', 'BenchModel', 'MODELS',
+           'model_named', 'slug', 'checkpoint_of', 'training_seconds']
+
+SETS = {
+    's8_gt': dict(label='S8, GT 2D', data_root='data/h36m_mocap/',
+                  ann_file='annotation_body3d/fps50/h36m_val.npz',
+                  keypoint_2d_src='gt'),
+    's8_noisy': dict(label='S8, noisy 2D', data_root='data/h36m_mocap/',
+                     ann_file='annotation_body3d/fps50/h36m_val.npz',
+                     keypoint_2d_src='detection',
+                     keypoint_2d_det_file='joint_2d_det_files/fps50/'
+                     'h36m_val_noisy.npy'),
+    'cmu_gt': dict(label='CMU, GT 2D', data_root='data/cmu_h36m/',
+                   ann_file='annotation_body3d/fps50/h36m_test.npz',
+                   keypoint_2d_src='gt'),
+}
+# stride of the test samples per set and kind of model (frames or windows)
+STRIDES = {'frame': dict(s8_gt=20, s8_noisy=20, cmu_gt=20),
+           'zedo': dict(s8_gt=200, s8_noisy=200, cmu_gt=20),
+           'zedo_slow': dict(s8_gt=400, s8_noisy=400, cmu_gt=40),
+           'window': dict(s8_gt=4, s8_noisy=4, cmu_gt=1)}
+METRICS = ('MPJPE', 'P-MPJPE', 'N-MPJPE')
+TRAIN = 'train'  # checkpoint of a peer: trained by the suite
+
+
+@dataclass(frozen=True)
+class BenchModel:
+    """One row of the benchmark.
+
+    ``zoo``: metafile model name (config and weights from the metafile),
+    or None with ``config`` (repository-relative) and ``checkpoint``
+    'train'. ``family`` says how a speed job calls the model: 'zedo'
+    (``lift`` on pixels with intrinsics), 'diffpose' (``lift`` on screen
+    2D), 'mmpose' (backbone + head on (B, 2K, T)). ``video``: its speed
+    sweeps other than batch lift 4 windows per call (else 64 samples).
+    ``tcn_window``: a VideoPose3D TCN whose window is 3^len(kernel_sizes)
+    frames (the window sweep changes its blocks). ``quick_all_sets``:
+    ``--quick`` tests it on every set (others on S8 GT only).
+    """
+    name: str
+    stride: str
+    family: str
+    zoo: Optional[str] = None
+    config: Optional[str] = None
+    options: dict = field(default_factory=dict)
+    peer: bool = False
+    video: bool = False
+    tcn_window: bool = False
+    quick_all_sets: bool = False
+    trained_on: str = '2D-3D pairs'
+
+    def config_rel(self, root: Optional[str] = None) -> str:
+        """The config, repository-relative."""
+        if self.zoo is None:
+            return self.config
+        root = root or repo_root()
+        return osp.relpath(get_model(self.zoo, root).config, root)
+
+    def checkpoint_rel(self, root: Optional[str] = None) -> str:
+        """The weights, repository-relative, or 'train' for a peer."""
+        if self.zoo is None:
+            return TRAIN
+        root = root or repo_root()
+        return osp.relpath(get_model(self.zoo, root).weights, root)
+
+
+def _peer(name, config, **kw):
+    return BenchModel(name, 'frame', 'mmpose', config='configs/baselines/'
+                      + config, peer=True, **kw)
+
+
+ZEDO = 'zedo_prior-mlp512_h36m-mocap_cpu'
+DIFF = 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu'
+DIFF_VIDEO = 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu'
+MODELS = (
+    _peer('SimpleBaseline3D (MMPose)', 'simplebaseline3d_h36m-mocap_cpu.py'),
+    _peer('VideoPose3D 1 frame (MMPose)',
+          'videopose3d_tcn-1frm_h36m-mocap_cpu.py'),
+    _peer('VideoPose3D 27 frames (MMPose)',
+          'videopose3d_tcn-27frm_h36m-mocap_cpu.py', tcn_window=True,
+          quick_all_sets=True),
+    BenchModel('DiffPose frame', 'frame', 'diffpose', zoo=DIFF),
+    BenchModel('DiffPose frame, 20 hyp.', 'zedo', 'diffpose',
+               zoo=DIFF + '_det2d_hyp20'),
+    BenchModel('DiffPose video 27f', 'window', 'diffpose', zoo=DIFF_VIDEO,
+               video=True, quick_all_sets=True),
+    BenchModel('DiffPose video 27f causal', 'zedo', 'diffpose',
+               zoo=DIFF_VIDEO + '_causal', video=True),
+    BenchModel('ZeDO (zero-shot), OIL 50', 'zedo', 'zedo', zoo=ZEDO,
+               quick_all_sets=True, trained_on='3D poses only'),
+    BenchModel('ZeDO (zero-shot), OIL 20', 'zedo', 'zedo', zoo=ZEDO,
+               options={'model.test_cfg.oil.iters': 20},
+               trained_on='3D poses only'),
+    BenchModel('ZeDO (zero-shot), exact', 'zedo', 'zedo',
+               zoo=ZEDO + '_exact', trained_on='3D poses only'),
+    BenchModel('ZeDO (zero-shot), 10 hyp.', 'zedo_slow', 'zedo',
+               zoo=ZEDO + '_hyp10', trained_on='3D poses only'),
+)
+
+
+def model_named(name: str) -> BenchModel:
+    (model, ) = [m for m in MODELS if m.name == name]
+    return model
+
+
+def slug(text: str) -> str:
+    return ''.join(c if c.isalnum() else '-' for c in text.lower()).strip('-')
+
+
+def checkpoint_of(config: str, pattern: str, root: Optional[str] = None):
+    """Newest file matching ``pattern`` (repository-relative glob), or for
+    'train' ``work_dirs/<config name>/best*.pth``; None when absent."""
+    root = root or repo_root()
+    if pattern == TRAIN:
+        name = osp.splitext(osp.basename(config))[0]
+        pattern = osp.join('work_dirs', name, 'best*.pth')
+    hits = sorted(glob.glob(repo_path(pattern, root)))
+    return hits[-1] if hits else None
+
+
+def _log_span(text: str):
+    """Seconds from the first to the last mmengine timestamp of a
+    training log, or None (no training, fewer than 2 stamps)."""
+    if 'Epoch(train)' not in text:
+        return None
+    stamp = re.compile(r'^(\d{4}/)?(\d\d/\d\d \d\d:\d\d:\d\d) - mmengine')
+    found = [m for m in map(stamp.match, text.splitlines()) if m]
+    if len(found) < 2:
+        return None
+    t = [time.strptime((m.group(1) or '2000/') + m.group(2),
+                       '%Y/%m/%d %H:%M:%S') for m in (found[0], found[-1])]
+    return time.mktime(t[1]) - time.mktime(t[0])
+
+
+def training_seconds(config: str, root: Optional[str] = None):
+    """Wall time of the newest training log of ``config``'s work_dir (first
+    to last timestamp), or None."""
+    name = osp.splitext(osp.basename(config))[0]
+    logs = sorted(glob.glob(osp.join(root or repo_root(), 'work_dirs', name,
+                                     '*', '*.log')))
+    for path in reversed(logs):
+        with open(path) as f:
+            span = _log_span(f.read())
+        if span is not None:
+            return span
+    return None
