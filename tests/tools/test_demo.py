@@ -169,12 +169,14 @@ def test_build_inferencer_refuses_hand3d_path(assets, tmp_path):
                          det_model='whole_image')
 
 
-def test_display_to_camera_hand_computed():
-    # display (X, Y, Z) = (-x, z, -y) then Z - min Z
+def test_display_to_camera_of_literal_points():
+    # display (X, Y, Z) = (-x, z, -y), rebased: written out by hand
+    disp = np.array([[0., 0., 0.8], [-0.1, 0.2, 1.3], [0.3, 0.05, 0.]])
     cam = np.array([[0., 0., 0.], [0.1, -0.5, 0.2], [-0.3, 0.8, 0.05]])
-    disp = np.stack([-cam[:, 0], cam[:, 2], -cam[:, 1]], 1)
-    disp[:, 2] -= disp[:, 2].min()
     np.testing.assert_allclose(display_to_camera(disp), cam, atol=1e-12)
+    # root elsewhere: the pose is made root-relative first
+    np.testing.assert_allclose(display_to_camera(disp + [1., 2., 3.]), cam,
+                               atol=1e-12)
 
 
 def test_video_zedo_pixels_tracks_and_scores(assets, zedo_inf, monkeypatch):
@@ -357,7 +359,9 @@ def test_demo_image_diffpose_no_render(demo, assets, tmp_path, capsys):
 
 def test_demo_gif_fallback(demo, assets, tmp_path, capsys, monkeypatch):
     from PIL import Image
-    monkeypatch.setattr(demo, 'mp4_writer_works', lambda: False)
+
+    from poselift_mm.apis import video_demo
+    monkeypatch.setattr(video_demo, 'mp4_writer_works', lambda: False)
     out = tmp_path / 'out'
     rc = demo.main(demo_args(assets, assets['root'] / 'clip.mp4', out,
                              'zedo', '--max-frames', '2', '--fps', '5'))
@@ -446,11 +450,12 @@ def test_demo_image_folder(demo, assets, tmp_path, capsys):
     np.testing.assert_allclose(a[0]['keypoints_2d'], b[0]['keypoints_2d'])
 
 
-def test_write_results_nulls_nan(demo, tmp_path):
-    n = demo.write_results(tmp_path / 'r.json', dict(units='metres'),
-                           [dict(frame=0, instances=[dict(
-                               keypoints_3d=[[float('nan'), 1., 2.]],
-                               bbox=[0., float('inf'), 1., 1.])])])
+def test_write_results_nulls_nan(tmp_path):
+    from poselift_mm.apis.video_demo import write_results
+    n = write_results(tmp_path / 'r.json', dict(units='metres'),
+                      [dict(frame=0, instances=[dict(
+                          keypoints_3d=[[float('nan'), 1., 2.]],
+                          bbox=[0., float('inf'), 1., 1.])])])
     assert n == 2
     doc = json.loads((tmp_path / 'r.json').read_text())
     inst = doc['frames'][0]['instances'][0]

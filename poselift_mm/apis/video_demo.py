@@ -1,0 +1,303 @@
+"""The demo behind ``tools/demo.py``: images or a video -> MMPose 2D poses
+-> our 3D lifter (MMPose's inferencer, :mod:`poselift_mm.apis.inference`)
+-> ``results.json`` and a rendered animation (2D overlay beside the 3D
+skeleton, :class:`~poselift_mm.visualization.SkeletonRenderer`).
+
+``keypoints_3d`` are written in the display frame of
+:mod:`poselift_mm.visualization.display`. Problems to report to the user
+raise :class:`DemoError` (the tool prints ``error: ...``, exit code 2).
+"""
+import contextlib
+import json
+import math
+import os
+import os.path as osp
+import sys
+import time
+import warnings
+from typing import Optional
+
+import numpy as np
+
+from poselift_mm.visualization import (DISPLAY_FRAME, PANEL_PX,
+                                       AnimationError, AnimationWriter,
+                                       SkeletonRenderer, mp4_writer_works)
+
+__all__ = ['DemoError', 'FALLBACK_FPS', 'write_results', 'run_demo']
+
+FALLBACK_FPS = 10.
+
+
+class DemoError(ValueError):
+    """A problem to report as ``error: ...`` with exit code 2."""
+
+
+def _say(msg: str, err: bool = False) -> None:
+    print(msg, file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def panel_frame(img_bgr):
+    """(image resized to the panel height, its scale) for ``offline``."""
+    import cv2
+    h, w = img_bgr.shape[:2]
+    s = min(1., PANEL_PX / h)
+    if s == 1.:
+        return img_bgr, 1.
+    return cv2.resize(img_bgr, (max(2, int(round(w * s))), PANEL_PX),
+                      interpolation=cv2.INTER_AREA), s
+
+
+def scaled_record(record, scale: float):
+    """A copy of ``record`` with its 2D keypoints and boxes scaled."""
+    out = dict(record, instances=[])
+    for inst in record['instances']:
+        inst = dict(inst)
+        inst['keypoints_2d'] = (np.asarray(inst['keypoints_2d']) *
+                                scale).tolist()
+        inst['bbox'] = (np.asarray(inst['bbox']) * scale).tolist()
+        out['instances'].append(inst)
+    return out
+
+
+def read_image(frame):
+    """A BGR array: ``frame`` itself or the image file it names."""
+    if isinstance(frame, np.ndarray):
+        return frame
+    import cv2
+    img = cv2.imread(str(frame))
+    if img is None:
+        raise DemoError(f'{frame}: cannot read the image')
+    return img
+
+
+def _progress(total):
+    try:
+        from tqdm import tqdm
+        return tqdm(total=total, unit='frame', file=sys.stderr)
+    except ImportError:
+        from mmengine.utils import ProgressBar
+        return ProgressBar(total)
+
+
+def _json_ready(obj, nulled: list):
+    """NaN/inf floats -> None (strict JSON), counted in ``nulled``."""
+    if isinstance(obj, float):
+        if math.isfinite(obj):
+            return obj
+        nulled.append(obj)
+        return None
+    if isinstance(obj, dict):
+        return {k: _json_ready(v, nulled) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v, nulled) for v in obj]
+    return obj
+
+
+def write_results(path, meta: dict, records: list) -> int:
+    """Atomic results.json; returns the number of NaN/inf values nulled."""
+    from poselift_mm.utils.io import atomic_path
+    nulled = []
+    doc = _json_ready(dict(meta=meta, frames=records), nulled)
+    with atomic_path(path) as tmp:
+        with open(tmp, 'w') as f:
+            json.dump(doc, f, allow_nan=False)
+    return len(nulled)
+
+
+class FrameSink:
+    """``on_frame`` of :func:`run_inferencer`: advances the progress bar
+    and, with a ``writer``, renders each frame at once or (``offline``)
+    keeps it at panel size to render after the tracks are lifted again."""
+
+    def __init__(self, writer: Optional[AnimationWriter], offline: bool,
+                 max_frames: Optional[int], info: dict):
+        self.writer, self.offline = writer, offline
+        self.renderer = SkeletonRenderer() if writer is not None else None
+        self.max_frames, self.info = max_frames, info
+        self.kept = []  # offline: (frame at panel height, scale)
+        self.bar = None
+
+    def __call__(self, i, frame, record) -> None:
+        if self.offline and self.writer is not None:
+            self.kept.append(panel_frame(read_image(frame)))
+        if self.bar is None:
+            total = self.info.get('frames_expected')
+            if self.max_frames is not None and total is not None:
+                total = min(total, self.max_frames)
+            self.bar = _progress(total)
+        if self.writer is not None and not self.offline:
+            self.writer.add(self.renderer.render(read_image(frame), record))
+        self.bar.update(1)
+
+    def close_bar(self) -> None:
+        if hasattr(self.bar, 'close'):
+            self.bar.close()
+
+    def render_kept(self, records) -> None:
+        for (img, scale), record in zip(self.kept, records):
+            self.writer.add(self.renderer.render(
+                img, scaled_record(record, scale)))
+
+
+def check_request(input, max_frames=None, fps=None, offline=False,
+                  threads=None) -> None:
+    """Refuse bad arguments and unreadable inputs before the models are
+    built; sets torch's thread count."""
+    from .inference import InputReadError, list_inputs
+    if max_frames is not None and max_frames < 1:
+        raise DemoError(f'--max-frames must be >= 1, got {max_frames}')
+    if fps is not None and not fps > 0:
+        raise DemoError(f'--fps must be > 0, got {fps}')
+    try:
+        items = list_inputs(input)  # fail early, before the models
+    except InputReadError as err:
+        raise DemoError(str(err)) from None
+    if offline and not isinstance(items, str):
+        raise DemoError(f'{input}: --offline needs a video (images '
+                        'have no neighbouring frames)')
+    if threads is not None:
+        if threads < 1:
+            raise DemoError(f'--threads must be >= 1, got {threads}')
+        import torch
+        torch.set_num_threads(threads)
+
+
+def build(pose2d, pose2d_weights, pose3d, pose3d_weights, **kwargs):
+    """:func:`build_inferencer` (``kwargs``: device, det_model,
+    det_weights, det_cat_ids); its errors as :class:`DemoError`."""
+    from .inference import build_inferencer
+    t0 = time.time()
+    try:
+        inferencer = build_inferencer(pose2d, pose2d_weights, pose3d,
+                                      pose3d_weights, **kwargs)
+    except (ValueError, FileNotFoundError) as err:
+        raise DemoError(str(err)) from None
+    _say(f'[demo] models ready in {time.time() - t0:.1f} s '
+         f'({inferencer.poselift_kwargs})')
+    return inferencer
+
+
+def lift_frames(inferencer, input, max_frames, sink: FrameSink,
+                info: dict) -> list:
+    """:func:`run_inferencer` records; a truncated video is reported on
+    stderr, no frame at all is a :class:`DemoError`."""
+    from .inference import (InputReadError, TruncatedVideoWarning,
+                            run_inferencer)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', TruncatedVideoWarning)
+        try:
+            records = run_inferencer(inferencer, input,
+                                     max_frames=max_frames, on_frame=sink,
+                                     info=info)
+        except InputReadError as err:
+            raise DemoError(str(err)) from None
+        finally:
+            sink.close_bar()
+    for w in caught:
+        if issubclass(w.category, TruncatedVideoWarning):
+            _say(f'[demo] warning: {w.message}', err=True)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename,
+                                 w.lineno)
+    if not records:
+        raise DemoError(f'{input}: no frame could be read')
+    return records
+
+
+def relift(inferencer, records: list, info: dict) -> None:
+    """``offline``: every track lifted again with centred windows."""
+    from .inference import relift_offline
+    t0 = time.time()
+    relift_offline(inferencer, records, (info['width'], info['height']))
+    _say(f'[demo] offline: tracks lifted again with centred windows in '
+         f'{time.time() - t0:.1f} s')
+
+
+def demo_meta(request: dict, inferencer, info: dict) -> dict:
+    """``meta`` of results.json (``request``: run_demo's arguments)."""
+    from poselift_mm.geometry.skeleton import H36M17_NAMES
+    return dict(
+        pose2d=request['pose2d'], pose3d=request['pose3d'], units='metres',
+        joint_names=list(H36M17_NAMES),
+        created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+        input=request['input'], pose3d_weights=request['pose3d_weights'],
+        pose2d_weights=request['pose2d_weights'],
+        keypoints_3d_frame=DISPLAY_FRAME,
+        frames_expected=info.get('frames_expected'),
+        truncated=info.get('truncated', False),
+        offline=bool(request['offline']), **inferencer.poselift_kwargs)
+
+
+def animation_path(out_dir: str, no_render: bool):
+    """(path, GIF?) of the animation; a GIF when OpenCV has no mp4
+    writer."""
+    gif = False
+    if not no_render:
+        gif = not mp4_writer_works()
+        if gif:
+            _say('[demo] no working mp4 writer in OpenCV: writing a GIF')
+    return osp.join(out_dir, 'demo.gif' if gif else 'demo.mp4'), gif
+
+
+def _write_outputs(inferencer, request: dict, info: dict, gif: bool,
+                   anim_path: str) -> tuple:
+    """Lift (and render) every frame; write the animation (atomic) and
+    results.json. Returns (records, results path, NaN/inf count)."""
+    from poselift_mm.utils.io import atomic_path
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if not request['no_render']:
+            tmp = stack.enter_context(atomic_path(anim_path))
+            # info['fps'] is filled when the input is opened, before frame 0
+            writer = AnimationWriter(
+                tmp, lambda: request['fps'] or info.get('fps') or
+                FALLBACK_FPS, gif)
+        sink = FrameSink(writer, request['offline'], request['max_frames'],
+                         info)
+        records = lift_frames(inferencer, request['input'],
+                              request['max_frames'], sink, info)
+        if request['offline']:
+            relift(inferencer, records, info)
+            if writer is not None:
+                sink.render_kept(records)
+        if writer is not None:
+            writer.close()
+        res_path = osp.join(request['out_dir'], 'results.json')
+        nulled = write_results(res_path, demo_meta(request, inferencer,
+                                                   info), records)
+    return records, res_path, nulled
+
+
+def run_demo(input, pose2d, pose3d, pose3d_weights, pose2d_weights=None,
+             det_model='whole_image', det_weights=None, det_cat_ids=None,
+             out_dir='work_dirs/demo', device='cpu', no_render=False,
+             fps=None, max_frames=None, threads=None, offline=False,
+             trust_checkpoint=False) -> int:
+    """The demo (arguments: ``tools/demo.py``'s options): writes
+    ``out_dir/results.json`` and, unless ``no_render``, ``demo.mp4`` (or
+    ``demo.gif``). Returns 0; raises :class:`DemoError`."""
+    request = dict(locals())
+    import poselift_mm  # noqa: F401  (registrations, compat fixes)
+    from poselift_mm.utils import trust_checkpoints
+    check_request(input, max_frames, fps, offline, threads)
+    if trust_checkpoint:
+        trust_checkpoints()
+    inferencer = build(pose2d, pose2d_weights, pose3d, pose3d_weights,
+                       device=device, det_model=det_model,
+                       det_weights=det_weights, det_cat_ids=det_cat_ids)
+    os.makedirs(out_dir, exist_ok=True)
+    anim_path, gif = animation_path(out_dir, no_render)
+    t0 = time.time()
+    try:
+        records, res_path, nulled = _write_outputs(inferencer, request, {},
+                                                   gif, anim_path)
+    except AnimationError as err:
+        raise DemoError(str(err)) from None
+    n_inst = sum(len(r['instances']) for r in records)
+    _say(f'[demo] {len(records)} frames, {n_inst} person instances in '
+         f'{time.time() - t0:.1f} s; wrote {res_path}'
+         + ('' if no_render else f' and {anim_path}'))
+    if nulled:
+        print(f'[demo] warning: {nulled} NaN/inf values written as null',
+              file=sys.stderr)
+    return 0
