@@ -2,7 +2,10 @@
 # the procedural Human3.6M-format set that tools/make_synthetic_h36m.py writes.
 # It trains in about a minute on 2 CPU cores: the quick-start job and the
 # smoke test of the train/test tools. Not a benchmark model.
-_base_ = ['../_base_/poselift_runtime.py']
+# Data: configs/_base_/datasets/synthetic_h36m.py.
+_base_ = [
+    '../_base_/poselift_runtime.py', '../_base_/datasets/synthetic_h36m.py'
+]
 
 train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3), clip_grad=None)
@@ -37,8 +40,6 @@ model = dict(
         loss=dict(type='MPJPELoss'),
         decoder=codec))
 
-dataset_type = 'PoseLiftH36MDataset'  # MMPose's, plus file checks
-data_root = 'data/synthetic_h36m/'
 meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
              'target_root')
 train_pipeline = [
@@ -47,35 +48,6 @@ train_pipeline = [
     dict(type='PackPoseInputs', meta_keys=meta_keys)
 ]
 val_pipeline = train_pipeline
-
-dataset_common = dict(
-    type=dataset_type,
-    data_root=data_root,
-    data_prefix=dict(img='images/'),
-    camera_param_file='annotation_body3d/cameras.pkl',
-    seq_len=1,
-    causal=True,
-    keypoint_2d_src='gt')
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        ann_file='annotation_body3d/fps50/h36m_train.npz',
-        pipeline=train_pipeline,
-        **dataset_common))
-val_dataloader = dict(
-    batch_size=256,
-    num_workers=0,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        ann_file='annotation_body3d/fps50/h36m_test.npz',
-        pipeline=val_pipeline,
-        test_mode=True,
-        **dataset_common))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
-
-# MPJPE / P-MPJPE / N-MPJPE in mm, averaged per action then over actions
-val_evaluator = dict(type='LiftingMPJPE', prefix='h36m')
-test_evaluator = val_evaluator

@@ -3,9 +3,12 @@
 # video-pose-lift_tcn-27frm-supv config) on the same mocap-derived data,
 # trained here for the same CPU wall-clock budget as the video model's pose
 # model (see configs/diffpose/README.md). Predicts the centre frame.
-_base_ = ['../_base_/poselift_runtime.py']
+# Data: configs/_base_/datasets/h36m_mocap.py (S8 tested every 20th frame,
+# as the frame DiffPose configs).
+_base_ = [
+    '../_base_/poselift_runtime.py', '../_base_/datasets/h36m_mocap.py'
+]
 
-data_root = 'data/h36m_mocap/'
 train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
                      clip_grad=dict(max_norm=1.))
@@ -40,27 +43,13 @@ val_pipeline = [
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs', meta_keys=meta_keys)
 ]
-dataset_common = dict(
-    type='PoseLiftH36MDataset', data_root=data_root,
-    data_prefix=dict(img='images/'),
-    camera_param_file='annotation_body3d/cameras.pkl', seq_len=27,
-    causal=False, pad_video_seq=True)
+# the data base's settings, with centred 27-frame windows (padded at the
+# sequence ends)
+dataset_common = dict(seq_len=27, causal=False, pad_video_seq=True)
 train_dataloader = dict(
     batch_size=128,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(ann_file='annotation_body3d/fps50/h36m_train.npz',
-                 keypoint_2d_src='gt', sample_stride=5,
-                 pipeline=train_pipeline, **dataset_common))
-# S8, every 20th frame, as the frame DiffPose configs
+    dataset=dict(pipeline=train_pipeline, **dataset_common))
 val_dataloader = dict(
     batch_size=512,
-    num_workers=0,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(ann_file='annotation_body3d/fps50/h36m_val.npz',
-                 keypoint_2d_src='gt', sample_stride=20, test_mode=True,
-                 pipeline=val_pipeline, **dataset_common))
+    dataset=dict(pipeline=val_pipeline, **dataset_common))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='LiftingMPJPE', prefix='h36m')
-test_evaluator = val_evaluator

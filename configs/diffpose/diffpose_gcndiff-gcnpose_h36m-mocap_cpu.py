@@ -7,8 +7,30 @@
 # Data: bash tools/prepare_mocap_data.sh (docs/diffpose.md); it also fits
 # the GMM (data/h36m_mocap/gmm/), committed as checkpoints/diffpose/
 # h36m-mocap_noisy2d_gmm3.npz (also stored in the checkpoint's buffers).
-_base_ = ['./_base_h36m-mocap_frame.py']
+# Data settings: configs/_base_/datasets/h36m_mocap.py.
+_base_ = [
+    '../_base_/poselift_runtime.py', '../_base_/datasets/h36m_mocap.py'
+]
 
+# ---- schedule ------------------------------------------------------------
+train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
+                     clip_grad=dict(max_norm=1.))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=1,
+         eta_min=1e-5, convert_to_iter_based=True)
+]
+auto_scale_lr = dict(base_batch_size=256)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
+                    save_best='h36m/MPJPE', rule='less'))
+
+# ---- codec and model -----------------------------------------------------
+# ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,
+# v = 2y/w - h/w: DiffPose's screen normalisation; root-relative metres)
+codec = dict(type='ScreenPoseLifting', num_keypoints=17, zero_center=True,
+             root_index=0, remove_root=False, reshape_keypoints=False)
 pose_model_ckpt = 'work_dirs/gcnpose_h36m-mocap_cpu/best.pth'
 model = dict(
     type='DiffPoseLifter',
@@ -22,17 +44,24 @@ model = dict(
                       num_layers=5, num_heads=4, dropout=0.25),
         num_steps=51, beta_start=1e-4, beta_end=1e-3,
         gmm=dict(type='GMMPrior', num_keypoints=17, num_components=3,
-                 path='checkpoints/diffpose/h36m-mocap_noisy2d_gmm3.npz')),
+                 path='checkpoints/diffpose/h36m-mocap_noisy2d_gmm3.npz'),
+        decoder=codec),
     train_cfg=dict(train_backbone=False),
     test_cfg=dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
                   start_noise=False))
-train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
-                     clip_grad=dict(max_norm=1.))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=1,
-         eta_min=1e-5, convert_to_iter_based=True)
+
+# ---- pipelines -----------------------------------------------------------
+meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
+             'target_root', 'camera_param')
+train_pipeline = [
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
 ]
-auto_scale_lr = dict(base_batch_size=1024)
-train_dataloader = dict(batch_size=256)
-auto_scale_lr = dict(base_batch_size=256)
+test_pipeline = [
+    dict(type='ValidateKeypoints', num_keypoints=17),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
+]
+train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -3,23 +3,17 @@
 # model), batch 1024, Adam 1e-3 (the effective value: the CLI overrides the
 # yml's 2e-5), x0.9 after epoch 60, 80 epochs, clip 1; test on CPN 2D with
 # the released sampler (steps 12 -> 0 -> -1, clean start, 1 hypothesis).
+# Data: the original DiffPose files, configs/_base_/datasets/
+# h36m_videopose3d_files.py.
 # Original weights: tools/convert_checkpoint.py diffpose
 # diffpose_uvxyz_cpn.pth OUT --pose-model gcn_xyz_cpn.pth
 # --pose-model-kind gcnpose --trust-checkpoint.
-_base_ = ['./_base_h36m-videopose3d-files.py']
+_base_ = [
+    '../_base_/poselift_runtime.py',
+    '../_base_/datasets/h36m_videopose3d_files.py'
+]
 
-model = dict(
-    type='DiffPoseLifter',
-    backbone=dict(type='GCNPose', num_joints=17, hid_dim=96, num_layers=5,
-                  num_heads=4, dropout=0.25),
-    head=dict(
-        type='DiffPoseHead',
-        denoiser=dict(type='GCNdiff', num_joints=17, hid_dim=96,
-                      num_layers=5, num_heads=4, dropout=0.25),
-        num_steps=51, beta_start=1e-4, beta_end=1e-3),
-    train_cfg=dict(train_backbone=False),
-    test_cfg=dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
-                  start_noise=False))
+# ---- schedule ------------------------------------------------------------
 train_cfg = dict(by_epoch=True, max_epochs=80, val_interval=5)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
                      clip_grad=dict(max_norm=1.))
@@ -31,4 +25,42 @@ custom_hooks = [
          momentum=1e-3, update_buffers=False, priority=49)
 ]
 auto_scale_lr = dict(base_batch_size=1024)
-train_dataloader = dict(batch_size=1024)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
+                    save_best='h36m/MPJPE', rule='less'))
+
+# ---- codec and model -----------------------------------------------------
+# ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,
+# v = 2y/w - h/w: DiffPose's screen normalisation; root-relative metres)
+codec = dict(type='ScreenPoseLifting', num_keypoints=17, zero_center=True,
+             root_index=0, remove_root=False, reshape_keypoints=False)
+model = dict(
+    type='DiffPoseLifter',
+    backbone=dict(type='GCNPose', num_joints=17, hid_dim=96, num_layers=5,
+                  num_heads=4, dropout=0.25),
+    head=dict(
+        type='DiffPoseHead',
+        denoiser=dict(type='GCNdiff', num_joints=17, hid_dim=96,
+                      num_layers=5, num_heads=4, dropout=0.25),
+        num_steps=51, beta_start=1e-4, beta_end=1e-3, decoder=codec),
+    train_cfg=dict(train_backbone=False),
+    test_cfg=dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
+                  start_noise=False))
+
+# ---- pipelines -----------------------------------------------------------
+meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
+             'target_root', 'camera_param')
+train_pipeline = [
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
+]
+test_pipeline = [
+    dict(type='ValidateKeypoints', num_keypoints=17),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs', meta_keys=meta_keys)
+]
+train_dataloader = dict(batch_size=1024,
+                        dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -5,14 +5,19 @@
 # then zero-shot lifting of S8 (validation) by IPO + OIL.
 #
 # Data: bash tools/prepare_mocap_data.sh (mocap conversion, 50 K-means
-# clusters of training poses; see docs/zedo.md).
-_base_ = ['../_base_/poselift_runtime.py']
+# clusters of training poses; see docs/zedo.md); data settings:
+# configs/_base_/datasets/h36m_mocap.py.
+_base_ = [
+    '../_base_/poselift_runtime.py', '../_base_/datasets/h36m_mocap.py'
+]
 
-data_root = 'data/h36m_mocap/'
 # 50 K-means clusters of 200k training poses (committed with the model;
 # tools/make_clusters.py data/h36m_mocap/annotation_body3d/fps50/h36m_train.npz
 #   --k 50 --max-poses 200000 --out ... reproduces it)
 clusters_file = 'checkpoints/zedo/h36m-mocap_clusters50.npz'
+
+# ---- codec -------------------------------------------------------------
+codec = dict(type='PixelPoseLifting', num_keypoints=17, root_index=0)
 
 # ---- model -------------------------------------------------------------
 model = dict(
@@ -23,7 +28,8 @@ model = dict(
             type='ZeDOScoreMLP', num_joints=17, hidden_dim=512,
             embed_dim=256, n_blocks=2, dropout=0.25),
         sde=dict(beta_min=0.1, beta_max=20., N=1000),
-        flip_prob=0.5),
+        flip_prob=0.5,
+        decoder=codec),
     # one hypothesis from the most populated cluster; see the *_hyp10 config
     init_poses=dict(file=clusters_file, num=1),
     # Fast default (docs/benchmarks.md): ZeDO's drift with the step scaled
@@ -55,8 +61,7 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=2,
                     save_best='h36m/MPJPE', rule='less'))
 
-# ---- data --------------------------------------------------------------
-codec = dict(type='PixelPoseLifting', num_keypoints=17, root_index=0)
+# ---- pipelines ---------------------------------------------------------
 meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
              'target_root', 'camera_param')
 train_pipeline = [
@@ -68,29 +73,12 @@ test_pipeline = [
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs', meta_keys=meta_keys)
 ]
-dataset_type = 'PoseLiftH36MDataset'
-dataset_common = dict(
-    type=dataset_type, data_root=data_root, data_prefix=dict(img='images/'),
-    camera_param_file='annotation_body3d/cameras.pkl', seq_len=1,
-    causal=True)
-train_dataloader = dict(
-    batch_size=1024,
-    num_workers=0,  # a worker process costs more (pickling samples) here
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        ann_file='annotation_body3d/fps50/h36m_train.npz',
-        keypoint_2d_src='gt', sample_stride=5,  # 10 Hz of 3D poses
-        pipeline=train_pipeline, **dataset_common))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # S8 validation, every 200th frame (1,169 frames), ground-truth 2D
 val_dataloader = dict(
     batch_size=2048,
-    num_workers=0,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        ann_file='annotation_body3d/fps50/h36m_val.npz',
-        keypoint_2d_src='gt', sample_stride=200, test_mode=True,
-        pipeline=test_pipeline, **dataset_common))
+    dataset=dict(sample_stride=200, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='LiftingMPJPE', prefix='h36m', oracle=True)
+# + the oracle best-of-S over the hypotheses
+val_evaluator = dict(oracle=True)
 test_evaluator = val_evaluator

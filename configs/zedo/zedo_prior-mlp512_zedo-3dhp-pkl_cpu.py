@@ -4,18 +4,15 @@
 # data/zedo/mpii3d_test.pkl. ZeDO's 3DHP settings equal its H36M ones; its
 # 3DHP clusters came from 3DHP training poses (here: the H36M clusters).
 # PCK@150 / AUC over all 17 joints in this order (joint_indices=None,
-# root 0), plus MPJPE / P-MPJPE.
-_base_ = ['./zedo_prior-mlp512_h36m-mocap_cpu.py']
+# root 0), plus MPJPE / P-MPJPE. Data: configs/_base_/datasets/
+# zedo_3dhp_pkl.py.
+_base_ = [
+    './zedo_prior-mlp512_h36m-mocap_cpu.py',
+    '../_base_/datasets/zedo_3dhp_pkl.py'
+]
 
 test_dataloader = dict(
     dataset=dict(
-        _delete_=True, type='ZeDOPklDataset', layout='mpii3d',
-        data_root='data/zedo/', ann_file='mpii3d_test.pkl', valid_only=True,
-        sample_interval=3, keypoint_2d_src='gt', test_mode=True,
-        pipeline={{_base_.test_pipeline}}))
-test_evaluator = [
-    dict(type='LiftingMPJPE', prefix='3dhp', per_action=False, oracle=True),
-    dict(type='PCK3DMetric', prefix='3dhp-pck', joint_indices=None,
-         root_index=0,
-         per_sequence=False)
-]
+        _delete_=True, pipeline=_base_.test_pipeline,
+        **_base_.zedo_3dhp_test_dataset))
+test_evaluator = _base_.zedo_3dhp_test_evaluator

@@ -2,17 +2,17 @@
 # projection of the GT 3D, per-frame intrinsics), every 35th frame as ZeDO
 # evaluates; ZeDO's 3DPW settings: all 17 joints in IPO, depth 8 m, scale
 # clamp [0.2, 2]. Not available on the CPU machine: put the file at
-# data/zedo/pw3d_test.npz.
-_base_ = ['./zedo_prior-mlp512_h36m-mocap_cpu.py']
+# data/zedo/pw3d_test.npz. Data: configs/_base_/datasets/zedo_3dpw_npz.py.
+_base_ = [
+    './zedo_prior-mlp512_h36m-mocap_cpu.py',
+    '../_base_/datasets/zedo_3dpw_npz.py'
+]
 
 model = dict(
     test_cfg=dict(
         ipo=dict(joints=tuple(range(17)), depth=8., scale_range=(0.2, 2.))))
 test_dataloader = dict(
     dataset=dict(
-        _delete_=True, type='ZeDOPklDataset', layout='pw3d',
-        data_root='data/zedo/', ann_file='pw3d_test.npz',
-        sample_interval=35, keypoint_2d_src='gt', test_mode=True,
-        pipeline={{_base_.test_pipeline}}))
-test_evaluator = dict(type='LiftingMPJPE', prefix='3dpw', per_action=False,
-                      oracle=True)
+        _delete_=True, pipeline=_base_.test_pipeline,
+        **_base_.zedo_3dpw_test_dataset))
+test_evaluator = _base_.zedo_3dpw_test_evaluator

@@ -1,9 +1,8 @@
-# Shared data settings of the video configs: 27-frame windows of the
-# mocap-derived Human3.6M set; every window predicts all its 27 frames
-# (seq-to-seq, MMPose's multiple_target). Training takes every 2nd of the
-# non-overlapping windows (CPU budget);
-# validation takes every 4th window of S8 (2,149 windows).
-_base_ = ['./_base_h36m-mocap_frame.py']
+# The data of h36m_mocap.py in 27-frame windows; every window predicts all
+# its 27 frames (seq-to-seq, MMPose's multiple_target). Training takes every
+# 2nd of the non-overlapping windows (CPU budget); validation takes every
+# 4th window of S8 (2,149 windows).
+_base_ = ['./h36m_mocap.py']
 
 window = 27
 seq_common = dict(seq_len=1, multiple_target=window, causal=True)
