@@ -1,3 +1,4 @@
+from .detector_noise import DetectorNoise2D
 from .keypoint_adapters import ConvertKeypointsToH36M
 from .validate import ValidateKeypoints
 
