@@ -13,21 +13,9 @@ checkpoint. Original files are full pickles: add ``--trust-checkpoint`` if
 you trust them.
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from poselift_mm.apis.convert_checkpoint import (  # noqa: E402
-    convert_zedo_checkpoint)
-from poselift_mm.apis.convert_diffpose import (  # noqa: E402
-    convert_diffpose_checkpoint)
-from poselift_mm.apis.convert_lifter import (  # noqa: E402
-    convert_diffpose_lifter)
-from poselift_mm.apis.convert_mixste import (  # noqa: E402
-    convert_mixste_checkpoint)
-
-KINDS = ('zedo', 'diffpose', 'gcndiff', 'gcnpose', 'mixste')
+from poselift_mm.apis.convert_original import KINDS, convert_original
 
 
 def parse_args(argv=None):
@@ -53,30 +41,11 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        if args.kind == 'zedo':
-            out = convert_zedo_checkpoint(
-                args.src, args.dst, use_ema=args.use_ema,
-                trust_checkpoint=args.trust_checkpoint)
-            if args.prefix:
-                import torch
-                from poselift_mm.utils.io import atomic_path
-                out['state_dict'] = {args.prefix + k: v
-                                     for k, v in out['state_dict'].items()}
-                with atomic_path(args.dst) as tmp:
-                    torch.save(out, tmp)
-        elif args.kind == 'diffpose':
-            out = convert_diffpose_lifter(
-                args.src, args.dst, pose_model_src=args.pose_model,
-                pose_model_kind=args.pose_model_kind,
-                trust_checkpoint=args.trust_checkpoint, use_ema=args.use_ema)
-        elif args.kind == 'mixste':
-            out = convert_mixste_checkpoint(
-                args.src, args.dst, prefix=args.prefix,
-                trust_checkpoint=args.trust_checkpoint)
-        else:
-            out = convert_diffpose_checkpoint(
-                args.src, args.dst, args.kind, prefix=args.prefix,
-                trust_checkpoint=args.trust_checkpoint, use_ema=args.use_ema)
+        out = convert_original(
+            args.kind, args.src, args.dst, use_ema=args.use_ema,
+            prefix=args.prefix, pose_model=args.pose_model,
+            pose_model_kind=args.pose_model_kind,
+            trust_checkpoint=args.trust_checkpoint)
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

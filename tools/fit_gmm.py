@@ -31,8 +31,6 @@ import time
 import numpy as np
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 from poselift_mm.datasets.readers import (  # noqa: E402
     VIDEOPOSE3D_CAMERA_IDS, DataFileError, _key, check_array,
     check_camera_table, load_npz, load_pickle, parse_h36m_imgnames,

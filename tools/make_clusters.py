@@ -10,8 +10,6 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 import numpy as np  # noqa: E402
 
 from poselift_mm.datasets.clusters import kmeans  # noqa: E402

@@ -3,12 +3,8 @@
     python tools/make_synthetic_h36m.py data/synthetic_h36m [--frames 150]
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from poselift_mm.datasets.synthetic import ACTIONS, synthesize_h36m  # noqa
+from poselift_mm.datasets.synthetic import ACTIONS, synthesize_h36m
 
 
 def main(argv=None):

@@ -24,8 +24,6 @@ import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 from poselift_mm.datasets.mocap import (  # noqa: E402
     BVH_UNITS_M, DEFAULT_SPLITS, H36M_ACTIONS, H36M_CAMERA_IDS,
     DetectionNoise, bvh_sequence, convert_to_h36m, expmap_sequences,

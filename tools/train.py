@@ -6,17 +6,9 @@
 ``--resume`` alone continues from the newest checkpoint in the work dir.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmengine.runner import Runner  # noqa: E402
-
-import poselift_mm  # noqa: E402,F401  (registers modules, applies fixes)
-from poselift_mm.utils import trust_checkpoints  # noqa: E402
-from poselift_mm.utils.launch import (add_common_args, check_amp,  # noqa
-                                      load_config, setup_launcher)
+from poselift_mm.apis.train_test import train
+from poselift_mm.utils.launch import add_common_args
 
 
 def parse_args(argv=None):
@@ -36,32 +28,8 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_cfg(args):
-    cfg = load_config(args)
-    if args.no_validate:
-        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume:
-        if not osp.isfile(args.resume):
-            sys.exit(f'error: checkpoint {args.resume!r} does not exist')
-        cfg.resume, cfg.load_from = True, args.resume
-    if args.auto_scale_lr:
-        cfg.auto_scale_lr.enable = True
-    setup_launcher(cfg, args.launcher)
-    return cfg
-
-
 def main(argv=None):
-    args = parse_args(argv)
-    check_amp(args.amp)
-    if args.trust_checkpoint:
-        trust_checkpoints()
-    runner = Runner.from_cfg(build_cfg(args))
-    runner.train()
+    return train(parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -1,10 +1,13 @@
-"""tools/lifting_stats.py: ImagePoseLifting statistics, hand-computed, and
-clear errors on bad files."""
+"""tools/lifting_stats.py (poselift_mm.apis.lifting_stats):
+ImagePoseLifting statistics, hand-computed, and clear errors on bad
+files."""
 import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from poselift_mm.apis.lifting_stats import lifting_stats
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'lifting_stats.py'
 
@@ -22,14 +25,14 @@ def write(path, S, part):
     return str(path)
 
 
-def test_hand_computed(tool, tmp_path):
+def test_hand_computed(tmp_path):
     S = np.zeros((2, 3, 4))
     S[0, :, :3] = [[1., 1., 5.], [2., 1., 5.], [1., 3., 5.]]
     S[1, :, :3] = [[0., 0., 4.], [3., 0., 4.], [0., 1., 4.]]
     part = np.zeros((2, 3, 3))
     part[0, :, :2] = [[10., 20.], [30., 40.], [50., 60.]]
     part[1, :, :2] = [[12., 22.], [32., 42.], [52., 62.]]
-    st = tool.lifting_stats(write(tmp_path / 'a.npz', S, part))
+    st = lifting_stats(write(tmp_path / 'a.npz', S, part))
     # root-relative, root removed: joint 1 = (1,0,0) and (3,0,0); joint 2 =
     # (0,2,0) and (0,1,0)
     np.testing.assert_allclose(st['target_mean'], [[2., 0., 0.],
@@ -40,22 +43,21 @@ def test_hand_computed(tool, tmp_path):
                                [[11., 21.], [31., 41.], [51., 61.]])
     np.testing.assert_allclose(st['keypoints_std'], np.ones((3, 2)))
     assert st['num_rows'] == 2
-    st2 = tool.lifting_stats(str(tmp_path / 'a.npz'), sample_stride=2)
+    st2 = lifting_stats(str(tmp_path / 'a.npz'), sample_stride=2)
     assert st2['num_rows'] == 1
 
 
-def test_bad_files_are_named(tool, tmp_path):
+def test_bad_files_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='annotation file not found'):
-        tool.lifting_stats(str(tmp_path / 'missing.npz'))
+        lifting_stats(str(tmp_path / 'missing.npz'))
     path = tmp_path / 'nos.npz'
     np.savez(path, part=np.zeros((2, 3, 3)))
     with pytest.raises(KeyError, match="has no 'S' array"):
-        tool.lifting_stats(str(path))
+        lifting_stats(str(path))
     S = np.zeros((2, 3, 4))
     S[1, 2, 0] = np.nan
     with pytest.raises(ValueError, match='non-finite values'):
-        tool.lifting_stats(write(tmp_path / 'nan.npz', S, np.zeros((2, 3,
-                                                                      3))))
+        lifting_stats(write(tmp_path / 'nan.npz', S, np.zeros((2, 3, 3))))
 
 
 def test_cli_prints_config_literals(tool, tmp_path, capsys):
