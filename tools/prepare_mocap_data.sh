@@ -6,6 +6,8 @@
 #                     50 K-means pose clusters (ZeDO), a 3-component 2D error
 #                     GMM (DiffPose)
 #   data/cmu_h36m/    CMU BVH motion through Human3.6M's S8 cameras (test)
+#   and, for both test sets, detector-like noisy 2D at two strengths
+#   (h36m_{val,test}_det_{mild,strong}.npy, tools/make_noisy_2d.py)
 # Usage: bash tools/prepare_mocap_data.sh [SHARED_DATA_DIR]   (~2 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +35,15 @@ C=data/cmu_h36m
 [ -f $C/annotation_body3d/fps50/h36m_test.npz ] || $PY tools/mocap_to_h36m.py \
   $C --quiet --bvh "$SHARED"/cmu_bvh/*.bvh --camera-subject S8 \
   --split test=CMU01,CMU131 --cameras "$CAMS"
+# detector-like noisy 2D test files at two strengths (DetectorNoise2D presets)
+for p in mild strong; do
+  [ -f $H/joint_2d_det_files/fps50/h36m_val_det_$p.npy ] || $PY \
+    tools/make_noisy_2d.py $H/annotation_body3d/fps50/h36m_val.npz \
+    $H/joint_2d_det_files/fps50/h36m_val_det_$p.npy --preset $p --seed 8 \
+    --cameras $H/annotation_body3d/cameras.pkl
+  [ -f $C/joint_2d_det_files/fps50/h36m_test_det_$p.npy ] || $PY \
+    tools/make_noisy_2d.py $C/annotation_body3d/fps50/h36m_test.npz \
+    $C/joint_2d_det_files/fps50/h36m_test_det_$p.npy --preset $p --seed 9 \
+    --cameras $C/annotation_body3d/cameras.pkl
+done
 echo "data ready: $H $C"
