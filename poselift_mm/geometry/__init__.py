@@ -2,17 +2,21 @@
 from .camera import (camera_from_pkl, camera_to_world, pixels_to_rays,
                      project_onto_rays, project_to_pixels,
                      undistort_normalized, world_to_camera)
-from .checks import CameraParamError, check_camera, check_points
+from .checks import CameraParamError, check_camera, check_points, torchify
 from .keypoint_formats import convert_keypoints, convert_scores
 from .pose import mpjpe, p_mpjpe, procrustes_align, root_relative
-from .skeleton import (H36M17_NAMES, H36M17_PARENTS, axis_angle_to_matrix,
-                       forward_kinematics, quaternion_to_matrix)
+from .skeleton import (H36M17_NAMES, H36M17_PARENTS, H36M_FLIP_INDICES,
+                       H36M_FLIP_PAIRS, H36M_LEFT, H36M_RIGHT,
+                       axis_angle_to_matrix, forward_kinematics,
+                       quaternion_to_matrix)
 
 __all__ = [
     'world_to_camera', 'camera_to_world', 'project_to_pixels',
     'undistort_normalized', 'pixels_to_rays', 'project_onto_rays',
     'camera_from_pkl', 'check_points', 'check_camera', 'CameraParamError',
-    'procrustes_align', 'root_relative', 'mpjpe', 'p_mpjpe',
+    'torchify', 'procrustes_align', 'root_relative', 'mpjpe', 'p_mpjpe',
     'axis_angle_to_matrix', 'forward_kinematics', 'H36M17_NAMES',
-    'H36M17_PARENTS', 'convert_keypoints', 'convert_scores', 'quaternion_to_matrix'
+    'H36M17_PARENTS', 'H36M_FLIP_INDICES', 'H36M_FLIP_PAIRS', 'H36M_LEFT',
+    'H36M_RIGHT', 'convert_keypoints', 'convert_scores',
+    'quaternion_to_matrix'
 ]

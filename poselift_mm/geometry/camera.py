@@ -15,7 +15,7 @@ from typing import Mapping, Optional
 import numpy as np
 import torch
 
-from .checks import CameraParamError, _torchify, check_camera, check_points
+from .checks import CameraParamError, check_camera, check_points, torchify
 
 
 def _vec(v: Optional[torch.Tensor], n: int,
@@ -41,7 +41,7 @@ def _rot(R: torch.Tensor) -> torch.Tensor:
 def world_to_camera(x_world, R, T):
     """x_world: (..., 3) metres -> x_cam (..., 3) = R @ (x_world - T)."""
     check_points(x_world, 'x_world', 3)
-    (x, R, T), back = _torchify(x_world, R, T)
+    (x, R, T), back = torchify(x_world, R, T)
     R, T = _rot(R), _vec(T, 3, 'T')
     return back((R @ (x - T).unsqueeze(-1)).squeeze(-1))
 
@@ -49,7 +49,7 @@ def world_to_camera(x_world, R, T):
 def camera_to_world(x_cam, R, T):
     """x_cam: (..., 3) metres -> x_world (..., 3) = R^T @ x_cam + T."""
     check_points(x_cam, 'x_cam', 3)
-    (x, R, T), back = _torchify(x_cam, R, T)
+    (x, R, T), back = torchify(x_cam, R, T)
     R, T = _rot(R), _vec(T, 3, 'T')
     return back((R.transpose(-1, -2) @ x.unsqueeze(-1)).squeeze(-1) + T)
 
@@ -92,7 +92,7 @@ def _undistort(xy_d: torch.Tensor, k: Optional[torch.Tensor],
 def project_to_pixels(x_cam, f, c, k=None, p=None):
     """x_cam: (..., 3) m -> uv (..., 2) px, Human3.6M distortion if k/p."""
     check_points(x_cam, 'x_cam', 3)
-    (x, f, c, k, p), back = _torchify(x_cam, f, c, k, p)
+    (x, f, c, k, p), back = torchify(x_cam, f, c, k, p)
     f, c = _vec(f, 2, 'f'), _vec(c, 2, 'c')
     k, p = _vec(k, 3, 'k'), _vec(p, 2, 'p')
     z = x[..., 2:3]
@@ -111,7 +111,7 @@ def undistort_normalized(xy_d, k=None, p=None, iters: int = 20):
     Inverts the distortion of ``project_to_pixels`` by fixed-point iteration.
     """
     check_points(xy_d, 'xy_d', 2)
-    (xy_d, k, p), back = _torchify(xy_d, k, p)
+    (xy_d, k, p), back = torchify(xy_d, k, p)
     k, p = _vec(k, 3, 'k'), _vec(p, 2, 'p')
     return back(_undistort(xy_d, k, p, iters))
 
@@ -119,7 +119,7 @@ def undistort_normalized(xy_d, k=None, p=None, iters: int = 20):
 def pixels_to_rays(uv, f, c, k=None, p=None):
     """uv: (..., 2) px -> unit ray directions (..., 3) in the camera frame."""
     check_points(uv, 'uv', 2)
-    (uv, f, c, k, p), back = _torchify(uv, f, c, k, p)
+    (uv, f, c, k, p), back = torchify(uv, f, c, k, p)
     f, c = _vec(f, 2, 'f'), _vec(c, 2, 'c')
     k, p = _vec(k, 3, 'k'), _vec(p, 2, 'p')
     xy = _undistort((uv - c) / f, k, p, iters=20)
@@ -135,7 +135,7 @@ def project_onto_rays(x_cam, rays):
     """
     check_points(x_cam, 'x_cam', 3)
     check_points(rays, 'rays', 3)
-    (x, d), back = _torchify(x_cam, rays)
+    (x, d), back = torchify(x_cam, rays)
     t = (x * d).sum(-1, keepdim=True) / (d * d).sum(-1, keepdim=True)
     return back(t * d)
 

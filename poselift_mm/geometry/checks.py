@@ -5,6 +5,8 @@ from typing import Callable, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from poselift_mm.utils.datafile import shape_str
+
 # key -> (group, meaning, shape after normalisation)
 _CAMERA_KEYS = {
     'f': ('intrinsics', 'focal length in pixels', (2, )),
@@ -23,7 +25,7 @@ class CameraParamError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ''
 
 
-def _torchify(main, *others) -> Tuple[tuple, Callable]:
+def torchify(main, *others) -> Tuple[tuple, Callable]:
     """Return ((main, *others) as float tensors like main, back).
 
     ``others`` (None allowed) take main's float dtype and device; ``back(y)``
@@ -55,17 +57,16 @@ def _torchify(main, *others) -> Tuple[tuple, Callable]:
     return (t, *rest), back
 
 
+# the name ``poselift_mm.evaluation.functional`` still imports
+_torchify = torchify
+
+
 def _identity(y):
     return y
 
 
 def _to_numpy(y):
     return y.detach().cpu().numpy()
-
-
-def _shape_str(shape) -> str:
-    inner = ', '.join(str(s) for s in shape)
-    return f'({inner},)' if len(shape) == 1 else f'({inner})'
 
 
 def check_points(x, name: str, last_dim: int,
@@ -75,7 +76,7 @@ def check_points(x, name: str, last_dim: int,
         raise TypeError(f'{name} must be a numpy array or torch tensor, '
                         f'got {type(x).__name__}')
     shape = tuple(x.shape)
-    got = f'got shape {_shape_str(shape)}'
+    got = f'got shape {shape_str(shape)}'
     if num_joints is None:
         if x.ndim < 1 or shape[-1] != last_dim:
             raise ValueError(
@@ -117,12 +118,12 @@ def _camera_value(key: str, value):
     elif len(shape) == 1 and got in (shape, (shape[0], 1), (1, shape[0])):
         v = v.reshape(shape)
     elif got != shape:
-        accepted = _shape_str(shape)
+        accepted = shape_str(shape)
         if len(shape) == 1:
-            accepted += f' or {_shape_str((shape[0], 1))}'
+            accepted += f' or {shape_str((shape[0], 1))}'
         raise ValueError(f"camera parameter '{key}' ({_CAMERA_KEYS[key][1]})"
                          f' must have shape {accepted}, '
-                         f'got shape {_shape_str(got)}')
+                         f'got shape {shape_str(got)}')
     if not finite:
         raise ValueError(
             f"camera parameter '{key}' contains non-finite values (NaN/inf)")

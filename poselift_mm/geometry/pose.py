@@ -1,7 +1,8 @@
 """Pose alignment and error metrics on (..., K, 3) joint arrays."""
 import torch
 
-from .checks import _shape_str, _torchify, check_points
+from poselift_mm.utils.datafile import shape_str
+from .checks import check_points, torchify
 
 
 def _check_joints(x, name: str, dim=None):
@@ -11,7 +12,7 @@ def _check_joints(x, name: str, dim=None):
     check_points(x, name, dim)
     if x.ndim < 2:
         raise ValueError(f'{name}: expected shape (..., K, {dim}), '
-                         f'got shape {_shape_str(tuple(x.shape))}')
+                         f'got shape {shape_str(tuple(x.shape))}')
     return x.shape[-2], dim
 
 
@@ -22,7 +23,7 @@ def root_relative(x, root: int = 0):
         raise ValueError(f'root_relative: root={root} is out of range for '
                          f'{num_joints} joints')
     root = root % num_joints
-    (t, ), back = _torchify(x)
+    (t, ), back = torchify(x)
     return back(t - t[..., root:root + 1, :])
 
 
@@ -38,7 +39,7 @@ def procrustes_align(pred,
     """
     num_joints, _ = _check_joints(pred, 'pred', 3)
     check_points(target, 'target', 3, num_joints)
-    (p, q), back = _torchify(pred, target)
+    (p, q), back = torchify(pred, target)
     dtype = p.dtype
     work = dtype if p.device.type == 'mps' else torch.float64
     p, q = torch.broadcast_tensors(p.to(work), q.to(work))
@@ -70,7 +71,7 @@ def mpjpe(pred, target):
     """pred, target: (..., K, D) -> mean joint distance (...,), input units."""
     num_joints, dim = _check_joints(pred, 'pred')
     check_points(target, 'target', dim, num_joints)
-    (p, q), back = _torchify(pred, target)
+    (p, q), back = torchify(pred, target)
     return back(torch.linalg.vector_norm(p - q, dim=-1).mean(-1))
 
 

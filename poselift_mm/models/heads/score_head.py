@@ -13,7 +13,7 @@ from poselift_mm.diffusion.zedo_optim import quaternion_matrix_unnormalized
 __all__ = ['ScoreHead']
 
 # Human3.6M-17 left/right joints (ZeDO's flip augmentation)
-H36M_FLIP_PAIRS = ((1, 4), (2, 5), (3, 6), (14, 11), (15, 12), (16, 13))
+from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS  # noqa: E402
 
 
 @MODELS.register_module()
