@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from poselift_mm.datasets.readers import (  # noqa: E402
-    VIDEOPOSE3D_CAMERA_IDS, DataFileError, _key, check_array,
+    VIDEOPOSE3D_CAMERA_IDS, DataFileError, format_key as _key, check_array,
     check_camera_table, load_npz, load_pickle, parse_h36m_imgnames,
     read_keypoint_detections)
 from poselift_mm.models.priors.gmm import (  # noqa: E402

@@ -15,9 +15,10 @@ from poselift_mm.datasets.readers import (H36M32_TO_17,
                                           ZEDO_PW3D_TO_H36M)
 from poselift_mm.datasets.synthetic import (synthesize_sequence,
                                             synthetic_cameras)
+from poselift_mm.geometry import H36M_LEFT, H36M_RIGHT
 
 # VideoPose3D data/prepare_data_h36m.py metadata of the 17-joint skeleton
-H36M17_SYMMETRY = [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]
+H36M17_SYMMETRY = [list(H36M_LEFT), list(H36M_RIGHT)]
 
 
 def world_motion(subjects=('S1', ), actions=('Walking 1', 'Waiting'),

@@ -10,11 +10,11 @@ import pytest
 
 from poselift_mm.datasets.mocap import (
     CMU_FEET, Y_UP_TO_Z_UP, DetectionNoise, MocapSequence,
-    _rotation_between, bvh_forward_kinematics, bvh_sequence, capture_centre,
-    check_expmap, convert_to_h36m, estimate_up, euler_to_matrix,
-    expmap_root_trajectory, expmap_sequences, expmap_to_h36m17,
-    expmap_to_joints32, load_expmap_npz, load_skeleton32, parse_expmap_key,
-    place_sequence, read_bvh, resample, select_expmap_keys, subject_cameras)
+    bvh_forward_kinematics, bvh_sequence, capture_centre, check_expmap,
+    convert_to_h36m, estimate_up, euler_to_matrix, expmap_root_trajectory,
+    expmap_sequences, expmap_to_h36m17, expmap_to_joints32, load_expmap_npz,
+    load_skeleton32, parse_expmap_key, place_sequence, read_bvh, resample,
+    rotation_between, select_expmap_keys, subject_cameras)
 from poselift_mm.geometry import (axis_angle_to_matrix, camera_from_pkl,
                                   camera_to_world, project_to_pixels)
 
@@ -194,9 +194,9 @@ def test_rotation_between():
     a = np.array([0.3, -0.2, 0.9])
     a /= np.linalg.norm(a)
     z = np.array([0, 0, 1.0])
-    np.testing.assert_allclose(_rotation_between(a, z) @ a, z, atol=1e-12)
-    np.testing.assert_allclose(_rotation_between(z, z), np.eye(3))
-    np.testing.assert_allclose(_rotation_between(-z, z) @ -z, z, atol=1e-12)
+    np.testing.assert_allclose(rotation_between(a, z) @ a, z, atol=1e-12)
+    np.testing.assert_allclose(rotation_between(z, z), np.eye(3))
+    np.testing.assert_allclose(rotation_between(-z, z) @ -z, z, atol=1e-12)
 
 
 def test_real_capture_area_and_floor(h36m_samples):
@@ -486,7 +486,7 @@ def test_bad_expmap_inputs_name_file_and_key(mocap, tmp_path):
                        r'contains 1 NaN'):
         list(expmap_sequences(str(bad),
                               str(mocap / 'skeleton_h36m32.json')))
-    with pytest.raises(ValueError, match='cannot read npz'):
+    with pytest.raises(ValueError, match='not a readable .npz archive'):
         load_expmap_npz(str(mocap / 'skeleton_h36m32.json'))
     with pytest.raises(ValueError, match='expected shape'):
         check_expmap(np.zeros(99), 'x')

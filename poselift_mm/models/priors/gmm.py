@@ -24,7 +24,7 @@ import torch
 import torch.nn as nn
 from mmpose.registry import MODELS
 
-from poselift_mm.datasets.readers import DataFileError, check_array, load_npz
+from poselift_mm.utils.datafile import DataFileError, check_array, load_npz
 from poselift_mm.utils.io import save_npz_atomic
 
 __all__ = [
