@@ -6,14 +6,7 @@ joints, levelling and placement on the floor, resampling to 50 Hz) and is
 projected through the clip's pinhole camera
 (``poselift_mm.apis.demo_clip.DEMO_CAMERA``; not a Human3.6M camera:
 nothing of the Human3.6M data is in the clip). A short window of it is
-saved as one small ``.npz``:
-
-  keypoints_2d        (T, 17, 2) float32 px, exact projection
-  keypoints_2d_noisy  (T, 17, 2) float32 px, detector-like noise
-  scores_noisy        (T, 17) float32, their confidences
-  keypoints_3d        (T, 17, 3) float32 camera-frame metres (ground truth)
-  f, c                (2,) px; image_size (2,) w, h px
-  fps, source, frames, attribution
+saved as one small ``.npz`` (its arrays: ``poselift_mm.apis.demo_clip``).
 
 The committed clip ``demo/cmu_01_01_clip.npz`` was made with
 
