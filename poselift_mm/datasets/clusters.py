@@ -1,4 +1,10 @@
-"""K-means of poses: the initial poses of ZeDO's optimisation."""
+"""K-means of poses: the initial poses of ZeDO's optimisation.
+
+Numpy with its own random stream, kept apart from the torch
+``poselift_mm.stats.weighted_kmeans`` on purpose: ``tools/make_clusters.py``
+(seed 0) reproduces the committed
+``checkpoints/zedo/h36m-mocap_clusters50.npz`` only with this exact stream.
+"""
 import numpy as np
 
 
