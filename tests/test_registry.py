@@ -33,8 +33,15 @@ def test_config_follows_conventions(path):
     assert 'checkpoint' in cfg.default_hooks
 
 
-def test_config_builds_model(tmp_path):
-    from mmpose.registry import MODELS
-    cfg = Config.fromfile(str(CONFIGS[0]))
-    model = MODELS.build(cfg.model)
-    assert sum(p.numel() for p in model.parameters()) > 0
+def test_lifters_declare_their_input_space():
+    """Callers ask a lifter what 2D it needs instead of testing its class:
+    the inferencer keeps MMPose's bbox normalisation only for 'screen'."""
+    from poselift_mm.apis.inference import input_space
+    from poselift_mm.models import BaseLifter
+    assert input_space('ZeDOLifter') == 'pixel'
+    assert input_space('DiffPoseLifter') == 'screen'
+    assert input_space('PoseLifter') == 'screen'  # MMPose's own
+
+    class RayLifter(BaseLifter):
+        input_space = 'pixel'
+    assert input_space(RayLifter) == 'pixel'

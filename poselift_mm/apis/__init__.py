@@ -8,6 +8,7 @@ from .inference import (build_inferencer, display_to_camera,
                         lifter_inferencer_kwargs, relift_offline,
                         run_inferencer)
 from .lift import init_lifter, lift_keypoints
+from .tracks import enable_persistent_tracks
 
 __all__ = [
     'convert_zedo_checkpoint', 'convert_zedo_state',
@@ -15,5 +16,5 @@ __all__ = [
     'convert_diffpose_lifter', 'convert_mixste_checkpoint',
     'convert_mixste_state', 'init_lifter', 'lift_keypoints',
     'build_inferencer', 'run_inferencer', 'lifter_inferencer_kwargs',
-    'display_to_camera', 'relift_offline'
+    'display_to_camera', 'relift_offline', 'enable_persistent_tracks'
 ]

@@ -20,8 +20,8 @@ site-packages is edited):
 
 * its tracker never stores the previous frame (``results_pose2d_last`` stays
   empty), so every detection opens a new track every frame:
-  ``poselift_mm.utils.compat.patch_pose3d_inferencer`` (applied when our
-  lifters are built, also for a plain ``MMPoseInferencer``) stores the
+  :func:`poselift_mm.apis.tracks.enable_persistent_tracks` (called by
+  :func:`build_inferencer` and :func:`run_inferencer`) stores the
   current frame's detections after each frame, which makes ``track_id``
   persistent (IoU or OKS matching, ``tracking_thr``);
 * ``preprocess_single`` returns nothing for a frame without a person and
@@ -37,21 +37,17 @@ from typing import Callable, List, Optional, Sequence, Union
 import numpy as np
 from mmengine.config import Config
 
-from poselift_mm.utils.compat import patch_pose3d_inferencer
 from poselift_mm.visualization.display import (camera_to_display,
                                                display_to_camera)
+from poselift_mm.apis.tracks import enable_persistent_tracks
 
 __all__ = [
-    'PIXEL_LIFTERS', 'lifter_inferencer_kwargs', 'build_inferencer',
+    'lifter_inferencer_kwargs', 'build_inferencer',
     'run_inferencer', 'display_to_camera', 'camera_to_display',
     'list_inputs', 'InputReadError',
     'TruncatedVideoWarning', 'relift_offline'
 ]
 
-# Lifters that take the 2D in pixels with the image size (their codec does
-# no screen normalisation): MMPose's H36M bbox normalisation would move the
-# keypoints off the rays of the real camera.
-PIXEL_LIFTERS = ('ZeDOLifter', )
 # 2D datasets MMPose's convert_keypoint_definition maps to Human3.6M-17
 # (it passes coco_wholebody's 133 keypoints through unchanged: not usable)
 SUPPORTED_2D = ('h36m', 'coco', 'posetrack18', 'aic', 'crowdpose')
@@ -81,10 +77,11 @@ def _config(pose3d_config) -> Config:
 def lifter_inferencer_kwargs(pose3d_config) -> dict:
     """Inferencer call arguments a lifter config needs.
 
-    ``disable_norm_pose_2d``: True for ``ZeDOLifter`` (it optimises the 3D
-    pose against the rays of the 2D pixels through a pinhole built from the
-    image size: the keypoints must stay in pixels of the real image); False
-    for ``DiffPoseLifter`` and MMPose's lifters, which were trained on
+    ``disable_norm_pose_2d``: True for lifters whose ``input_space`` is
+    'pixel' (ZeDO optimises the 3D pose against the rays of the 2D pixels
+    through a pinhole built from the image size: the keypoints must stay in
+    pixels of the real image); False for 'screen' lifters (DiffPose and
+    MMPose's lifters), which were trained on
     screen-normalised Human3.6M 2D: MMPose moves each person to the H36M
     bbox statistics (centre, scale) first, as for its own lifters.
     Seq-to-seq window configs (``multiple_target``) are refused: the
@@ -109,7 +106,19 @@ def lifter_inferencer_kwargs(pose3d_config) -> dict:
             f'{test_ds.multiple_target}: a seq-to-seq window config; '
             "MMPose's inferencer lifts one frame per step (use a frame "
             'config, seq_len windows, or tools/lift.py)')
-    return dict(disable_norm_pose_2d=model['type'] in PIXEL_LIFTERS)
+    return dict(disable_norm_pose_2d=input_space(model['type']) == 'pixel')
+
+
+def input_space(model_type) -> str:
+    """The ``input_space`` of a registered lifter type ('screen' for
+    MMPose's own lifters): 'pixel' lifters work on the keypoints' rays, so
+    MMPose's H36M bbox normalisation of the 2D must be off for them."""
+    import poselift_mm  # noqa: F401  (registrations)
+    from mmpose.registry import MODELS
+
+    cls = MODELS.get(model_type) if isinstance(model_type, str) else \
+        model_type
+    return getattr(cls, 'input_space', 'screen')
 
 
 def build_inferencer(pose2d: str,
@@ -154,6 +163,7 @@ def build_inferencer(pose2d: str,
             f'to the lifter dataset {name3d!r} of {pose3d} (MMPose maps '
             f'{SUPPORTED_2D} to h36m)')
     inferencer.poselift_kwargs = kwargs
+    enable_persistent_tracks()
     return inferencer
 
 
@@ -279,7 +289,7 @@ def run_inferencer(inferencer,
     ``frames_expected``, ``frames_read``, ``truncated``. A video that ends
     early gives a :class:`TruncatedVideoWarning` and the frames read.
     """
-    patch_pose3d_inferencer()  # persistent track ids (utils.compat)
+    enable_persistent_tracks()  # persistent track ids (apis.tracks)
     inner = getattr(inferencer, 'inferencer', inferencer)
     if not hasattr(inner, '_keypoint_converter'):
         raise ValueError('run_inferencer: needs an MMPoseInferencer with a '

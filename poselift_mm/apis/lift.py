@@ -258,8 +258,6 @@ def lift_keypoints(keypoints,
     """
     from mmengine.dataset import pseudo_collate
 
-    from poselift_mm.models.pose_estimators.zedo_lifter import ZeDOLifter
-
     if model is None:
         raise ValueError('lift_keypoints: model is required (see '
                          'init_lifter)')
@@ -283,10 +281,12 @@ def lift_keypoints(keypoints,
     kp, sc = kp.astype(np.float32), sc.astype(np.float32)
 
     cam = _camera(image_size, intrinsics)
-    if isinstance(model, ZeDOLifter):
+    if getattr(model, 'input_space', 'screen') == 'pixel':
         if image_size is None and intrinsics is None:
             raise ValueError(
-                'lift_keypoints: ZeDO needs the camera: give intrinsics '
+                f'lift_keypoints: {type(model).__name__} works on the 2D '
+                "keypoints' camera rays and needs the camera: give "
+                'intrinsics '
                 '(f, c in px) or at least image_size=(w, h) (then a '
                 'pinhole with f = image diagonal is assumed)')
     elif image_size is None:

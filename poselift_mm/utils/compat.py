@@ -14,18 +14,11 @@ Nothing in site-packages is edited; each fix is idempotent.
   ``--trust-checkpoint`` flag of ``tools/train.py``/``tools/test.py``).
 * matplotlib >= 3.10 removed ``FigureCanvasAgg.tostring_rgb``, which MMPose's
   ``Pose3dLocalVisualizer`` calls; it is restored from ``buffer_rgba``.
-* MMPose 1.3.2's ``Pose3DInferencer`` never stores the previous frame's
-  detections for its tracker (``results_pose2d_last`` stays empty), so every
-  person gets a new ``track_id`` on every video frame and a video lifter's
-  window holds the current frame only. :func:`patch_pose3d_inferencer`
-  stores them after each ``preprocess_single`` (persistent IoU/OKS tracks).
-  It needs the inferencer module loaded: it runs on import when it is, and
-  our lifters call it when they are built (by the inferencer, if at all).
+* MMPose 1.3.2's inferencer tracks: not patched on import; see
+  :func:`poselift_mm.apis.tracks.enable_persistent_tracks`.
 """
-import functools
 import os
 import pickle
-import sys
 
 import numpy as np
 
@@ -113,54 +106,7 @@ def _patch_matplotlib() -> None:
         FigureCanvasAgg.tostring_rgb = _tostring_rgb
 
 
-def _store_tracks(inferencer) -> None:
-    """Keep the current frame's 2D detections (with their track ids) as
-    the tracker's previous frame."""
-    buf = inferencer._buffer
-    merged = buf.get('pose2d_results')
-    est = buf.get('pose_est_results_list') or [[]]
-    if merged is None or len(merged.pred_instances) != len(est[-1]):
-        buf['results_pose2d_last'] = []
-        return
-    from mmpose.structures import PoseDataSample
-    last = []
-    for i, ds in enumerate(est[-1]):
-        tid = ds.get('track_id', -1)
-        if tid < 0:
-            continue
-        item = PoseDataSample()
-        item.pred_instances = merged.pred_instances[i:i + 1]
-        item.track_id = tid
-        last.append(item)
-    buf['results_pose2d_last'] = last
-
-
-def patch_pose3d_inferencer() -> bool:
-    """Make MMPose's ``Pose3DInferencer`` tracks persist (module doc);
-    a no-op until ``mmpose.apis.inferencers`` is imported. Returns whether
-    the patch is in place."""
-    mod = sys.modules.get('mmpose.apis.inferencers.pose3d_inferencer')
-    if mod is None:
-        return False
-    cls = mod.Pose3DInferencer
-    if getattr(cls.preprocess_single, '_poselift_tracks', False):
-        return True
-    original = cls.preprocess_single
-
-    @functools.wraps(original)
-    def preprocess_single(self, *args, **kwargs):
-        out = original(self, *args, **kwargs)
-        if self._video_input:
-            _store_tracks(self)
-        return out
-
-    preprocess_single._poselift_tracks = True
-    cls.preprocess_single = preprocess_single
-    return True
-
-
 def apply_compat_patches() -> None:
-    patch_pose3d_inferencer()
     global _applied
     if _applied:
         return

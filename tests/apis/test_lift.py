@@ -346,7 +346,7 @@ def test_bad_keypoints_name_the_frames(frame_model):
 
 def test_missing_camera_information(zedo, frame_model, video_model):
     kp, sc = track(3)
-    with pytest.raises(ValueError, match='ZeDO needs the camera'):
+    with pytest.raises(ValueError, match='needs the camera'):
         lift_keypoints(kp, sc, zedo)
     for model in (frame_model, video_model):
         with pytest.raises(ValueError, match='image_size'):

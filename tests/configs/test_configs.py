@@ -89,8 +89,8 @@ def test_paper_zedo_loss_and_predict(monkeypatch):
     model.train()
     losses = model(torch.zeros(2, 34, 1), _samples(2, 1), mode='loss')
     assert torch.isfinite(losses['loss_dsm'])
-    model.ipo_cfg['iters'] = 2
-    model.oil_cfg['iters'] = 2
+    model.test_cfg['ipo']['iters'] = 2
+    model.test_cfg['oil']['iters'] = 2
     uv = torch.tensor([[500., 300.]]).repeat(17, 1) + torch.randn(17, 2) * 40
     x = uv.reshape(1, 17, 2).permute(0, 1, 2).reshape(1, 17, 2, 1).reshape(
         1, 34, 1)

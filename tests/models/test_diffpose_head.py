@@ -69,7 +69,7 @@ def test_loss_replayed_by_hand(const):
     scale = torch.ones(n, 17, 5)
     scale[..., :2] = torch.rand(n, 17, 2, generator=g) + 0.1
     torch.manual_seed(11)
-    loss = head.loss((x0, scale))
+    loss = dict(loss_diff=head.denoising_loss(x0, scale))
     assert set(loss) == {'loss_diff'}
     assert torch.isfinite(loss['loss_diff'])
     # replay
@@ -91,7 +91,7 @@ def test_loss_finite_with_real_denoiser_and_backprops():
     head = make_head().train()
     x0 = torch.randn(4, 17, 5)
     scale = head.noise_scale(torch.full((4, 17, 2), 0.5))
-    loss = head.loss((x0, scale))['loss_diff']
+    loss = head.denoising_loss(x0, scale)
     assert torch.isfinite(loss) and float(loss) > 0
     loss.backward()
     assert all(p.grad is not None for p in head.denoiser.parameters())
@@ -100,7 +100,7 @@ def test_loss_finite_with_real_denoiser_and_backprops():
 def test_loss_rejects_wrong_shape():
     head = make_head(0.)
     with pytest.raises(ValueError, match=r'\(N, K, 5\)'):
-        head.loss((torch.zeros(2, 17, 3), torch.ones(2, 17, 3)))
+        head.denoising_loss(torch.zeros(2, 17, 3), torch.ones(2, 17, 3))
 
 
 def test_noise_scale_layout():
@@ -222,8 +222,6 @@ def test_sample_zero_noise_one_step_is_exact():
     torch.testing.assert_close(out, x / math.sqrt(1 - 1e-4), rtol=1e-6,
                                atol=0)
     assert head.denoiser.calls[-1][1].tolist() == [0, 0, 0]
-    # predict() with defaults is the same clean one-step refinement
-    assert torch.equal(head.predict((x, torch.ones_like(x)), None), out)
 
 
 def test_sample_zero_noise_two_steps():

@@ -145,6 +145,8 @@ def test_rotation_augmentation(rotate):
         assert (out[..., 1] - x0[..., 1]).abs().max() > 0.1
 
 
-def test_predict_raises():
-    with pytest.raises(NotImplementedError, match='ZeDOLifter'):
-        head().predict(torch.zeros(1, 17, 3), [])
+def test_predict_without_start_poses_names_init_poses():
+    """A head built for training only (no cluster file) cannot fit 2D."""
+    with pytest.raises(ValueError, match='init_poses'):
+        head().lift(torch.zeros(1, 17, 2), torch.ones(1, 17),
+                    torch.ones(1, 2), torch.zeros(1, 2))

@@ -13,8 +13,8 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 from poselift_mm.geometry import camera_from_pkl, project_to_pixels
-from poselift_mm.models.pose_estimators.zedo_lifter import (ZeDOLifter,
-                                                            load_initial_poses)
+from poselift_mm.models.heads.score_head import load_initial_poses
+from poselift_mm.models.pose_estimators.zedo_lifter import ZeDOLifter
 
 TINY = dict(type='ZeDOScoreMLP', hidden_dim=64, embed_dim=32, num_groups=8)
 FAST = dict(ipo=dict(iters=20), oil=dict(iters=5))
@@ -151,7 +151,7 @@ def test_load_initial_poses_errors(tmp_path):
 def test_predict_fields_and_shapes(clusters_file):
     model = build(clusters_file)
     assert isinstance(model, ZeDOLifter)
-    assert model.initial_poses.shape == (3, 17, 3)
+    assert model.head.initial_poses.shape == (3, 17, 3)
     preds = predict(model, scene(2))
     assert len(preds) == 2
     for p in preds:
@@ -296,7 +296,7 @@ def aggregate_inputs():
 def test_aggregate(clusters_file, mode):
     model = build(clusters_file, aggregate=mode)
     hyps, reproj, conf = aggregate_inputs()
-    out, best = model.aggregate(hyps, reproj, conf)
+    out, best = model.head.aggregate(hyps, reproj, conf, model.test_cfg)
     assert out.shape == (2, 17, 3) and best.shape == (2, )
     if mode == 'min_reproj':
         # sample 1 picks hyp 0 only because of the confidence weighting

@@ -65,6 +65,9 @@ def video(shared_data):
 @pytest.mark.parametrize('name', sorted(RELEASED))
 def test_mmpose_inferencer_json_on_real_video(name, video, tmp_path):
     from mmpose.apis import MMPoseInferencer
+
+    from poselift_mm.apis import enable_persistent_tracks
+    assert enable_persistent_tracks()  # the documented call for MMPose users
     cfg, ckpt = released(name)
     path, n_frames = video
     inferencer = MMPoseInferencer(pose2d=POSE2D, pose2d_weights=None,
@@ -102,7 +105,7 @@ def test_mmpose_inferencer_json_on_real_video(name, video, tmp_path):
         assert np.abs(kp).max() < 3.
         assert np.asarray(inst['keypoint_scores']).shape == (17, )
         tracks.add(inst.get('track_id'))
-    # one person, one persistent track (utils.compat fixes MMPose's tracker)
+    # one person, one persistent track (apis.tracks fixes MMPose's tracker)
     assert len(tracks) == 1
 
 

@@ -55,14 +55,38 @@ def test_safe_globals_cover_numpy_and_history_buffer(tmp_path):
     np.testing.assert_array_equal(loaded['meta']['arr'], [0, 1, 2])
 
 
-def test_trust_toggle(monkeypatch):
+class _Payload:
+    """Unpickling it writes a marker file: a stand-in for hostile code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, 'w'))
+
+
+def test_unsafe_checkpoint_needs_the_trust_flag(tmp_path, monkeypatch):
+    """A checkpoint whose unpickling runs code is refused without the
+    opt-in (no marker written) and loads with it."""
+    import pickle
+
+    from mmengine.runner.checkpoint import CheckpointLoader
+
     from poselift_mm.utils import trust_checkpoints
     monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
-    trust_checkpoints()
-    import os
-    assert os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] == '1'
-    trust_checkpoints(False)
-    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+    marker = tmp_path / 'ran.txt'
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(1)),
+                    meta=_Payload(marker)), path)
+    with pytest.raises(pickle.UnpicklingError, match='--trust-checkpoint'):
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    assert not marker.exists()
+    try:
+        trust_checkpoints()
+        ckpt = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    finally:
+        trust_checkpoints(False)
+    assert marker.exists() and float(ckpt['state_dict']['w']) == 1.
 
 
 def test_history_buffer_pickles_without_getattr(tmp_path):

@@ -13,20 +13,30 @@ samples, as the original.
 from typing import Optional, Sequence
 
 import torch
-from mmpose.models.heads.base_head import BaseHead
 from mmpose.registry import MODELS
 
 from poselift_mm.diffusion.ddim import (alphas_cumprod, antithetic_timesteps,
                                         ddim_sample, linear_betas, q_sample)
 from poselift_mm.models.priors.gmm import GMMPrior
+from poselift_mm.models.utils import (OUTPUT_FRAMES, aggregate_hypotheses,
+                                      hypothesis_spread, read_scores,
+                                      read_targets, select_frame)
+from .base_lifting_head import BaseLiftingHead
+from .pose_regression_head import pose_loss
 
 __all__ = ['DiffPoseHead']
 
+DEFAULT_TEST = dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
+                    start_noise=False, aggregate='mean', center_init=True,
+                    return_hypotheses=False, min_score=0.1,
+                    xyz_noise_by_score=True, output_frame=None)
+
 
 @MODELS.register_module()
-class DiffPoseHead(BaseHead):
+class DiffPoseHead(BaseLiftingHead):
     """Holds the ``denoiser`` (``GCNdiff``), the noise schedule and, when
-    given, a ``GMMPrior`` of the 2D error.
+    given, a ``GMMPrior`` of the 2D error. Its features are ``(uv, init)``:
+    the screen 2D (B, T, K, 2) and the pose model's 3D (B, T, K, 3).
 
     Args:
         denoiser: noise predictor ``(..., K, 5), t -> (..., K, 5)``.
@@ -38,7 +48,24 @@ class DiffPoseHead(BaseHead):
         uv_noise_scale: a constant uv noise scale used instead of the GMM's
             sigma (0.5 in video DiffPose); None: the GMM sigma (or 1 without
             a GMM).
+        decoder, root_index: see ``BaseLiftingHead``.
+
+    Test settings (``test_cfg``, defaults :data:`DEFAULT_TEST`):
+    ``timesteps`` (ascending DDIM steps; released values: frame CPN (0, 12),
+    frame GT (0, 6), video (0,)), ``eta``, ``num_hypotheses`` H,
+    ``start_noise`` (False = released behaviour: a deterministic refiner;
+    True = the paper's stochastic start: every hypothesis is noised
+    independently to ``timesteps[-1]`` with the GMM-shaped scale),
+    ``aggregate`` 'mean' or 'median', ``center_init`` (subtract the root of
+    the initial pose), ``return_hypotheses``, ``min_score`` (detector scores
+    below it are clamped when scaling the noise), ``xyz_noise_by_score``
+    (with ``start_noise``: a joint's xyz start noise is also divided by its
+    clamped score; the original scales xyz by 1), ``output_frame`` (video
+    models: None = every frame of the window, 'last' = the last frame (a
+    causal window), 'centre' = the centre frame).
     """
+    default_test_cfg = DEFAULT_TEST
+    trains_backbone = False  # DiffPose freezes its trained pose model
 
     def __init__(self,
                  denoiser: dict,
@@ -48,8 +75,10 @@ class DiffPoseHead(BaseHead):
                  gmm: Optional[dict] = None,
                  uv_noise_scale: Optional[float] = None,
                  loss_weight: float = 1.,
+                 decoder: Optional[dict] = None,
+                 root_index: int = 0,
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(decoder, root_index, init_cfg)
         self.denoiser = MODELS.build(denoiser)
         self.num_steps = int(num_steps)
         betas = linear_betas(beta_start, beta_end, num_steps)
@@ -58,6 +87,17 @@ class DiffPoseHead(BaseHead):
         self.gmm = MODELS.build(gmm) if gmm else None
         self.uv_noise_scale = uv_noise_scale
         self.loss_weight = float(loss_weight)
+
+    def check_test_cfg(self, test_cfg: Optional[dict]) -> dict:
+        cfg = super().check_test_cfg(test_cfg)
+        if cfg['aggregate'] not in ('mean', 'median'):
+            raise ValueError("DiffPoseHead: test_cfg.aggregate must be "
+                             f"'mean' or 'median', got {cfg['aggregate']!r}")
+        if cfg['output_frame'] not in OUTPUT_FRAMES:
+            raise ValueError('DiffPoseHead: test_cfg.output_frame must be '
+                             f"one of {OUTPUT_FRAMES}, got "
+                             f"{cfg['output_frame']!r}")
+        return cfg
 
     # ---- noise scale -----------------------------------------------------
     def draw_uv(self, uv):
@@ -88,13 +128,14 @@ class DiffPoseHead(BaseHead):
 
     # ---- network -----------------------------------------------------------
     def forward(self, feats):
-        """``feats = (x (..., K, 5), t)`` -> predicted scaled noise."""
-        x, t = feats
-        return self.denoiser(x, t)
+        """``feats = (uv, init)`` -> the refined (B, T, K, 3) pose with the
+        default test settings (MMPose's 'tensor' mode)."""
+        return self.lift(*feats)['keypoints']
 
-    def loss(self, feats, batch_data_samples=None, train_cfg: dict = {}):
-        """``feats = (x0 (N, K, 5), scale (N, K, 5))`` -> ``loss_diff``."""
-        x0, scale = feats
+    def denoising_loss(self, x0, scale) -> torch.Tensor:
+        """``x0`` (N, K, 5) clean uvxyz, ``scale`` (N, K, 5) noise scale ->
+        the DSM loss ``mean_N sum_{K x 5} (e - e_hat)^2`` (the original's),
+        ``t`` antithetic, ``e = N(0, I) * scale``."""
         if x0.dim() != 3 or x0.shape[-1] != 5:
             raise ValueError('DiffPoseHead.loss: x0 must be (N, K, 5) uvxyz,'
                              f' got {tuple(x0.shape)}')
@@ -102,8 +143,24 @@ class DiffPoseHead(BaseHead):
         e = torch.randn_like(x0) * scale
         x_t = q_sample(x0, t, self.abar, e)
         e_hat = self.denoiser(x_t, t)
-        loss = (e - e_hat).pow(2).sum((1, 2)).mean()
-        return dict(loss_diff=self.loss_weight * loss)
+        return self.loss_weight * (e - e_hat).pow(2).sum((1, 2)).mean()
+
+    def loss(self, feats, batch_data_samples, train_cfg: dict = {}) -> dict:
+        """``feats = (uv (B, T, K, 2), init (B, T, K, 3))`` -> ``loss_diff``
+        on single frames (the denoiser works per frame), plus ``loss_pose``
+        when ``train_cfg['train_backbone']``."""
+        uv, init = feats
+        b, t, k = uv.shape[:3]
+        target = read_targets(batch_data_samples, t, k,
+                              self.root_index).to(uv.device)
+        losses = {}
+        if train_cfg.get('train_backbone', False):
+            losses.update(pose_loss(init, target, self.root_index, train_cfg))
+        uv_d, sigma = self.draw_uv(uv.reshape(-1, k, 2))
+        x0 = torch.cat([uv_d, target.reshape(-1, k, 3)], -1)
+        losses['loss_diff'] = self.denoising_loss(x0,
+                                                  self.noise_scale(sigma))
+        return losses
 
     def sample(self, x_start, scale, seq: Sequence[int], eta: float = 0.,
                start_noise: bool = False, generator=None):
@@ -121,10 +178,51 @@ class DiffPoseHead(BaseHead):
         return ddim_sample(lambda xx, tt: self.denoiser(xx, tt), x, seq,
                            self.abar, eta=eta, generator=generator)
 
+    def start_scale(self, uv, scores, cfg) -> torch.Tensor:
+        """(B, T, K, 5) noise scale of the start state: the uv sigma (GMM
+        or constant, widened by low scores) and, with
+        ``xyz_noise_by_score``, xyz scaled by 1 / clamped score."""
+        scale = self.noise_scale(self.uv_sigma(uv, scores, cfg['min_score']))
+        if scores is not None and cfg['xyz_noise_by_score']:
+            inv = 1. / scores.clamp(cfg['min_score'], 1.)
+            scale = torch.cat([scale[..., :2], scale[..., 2:] *
+                               inv[..., None]], -1)
+        return scale
+
+    def lift(self, uv, init, scores=None, test_cfg: Optional[dict] = None,
+             generator=None) -> dict:
+        """(B, T, K, 2) uv and the pose model's (B, T, K, 3) -> dict
+        ``keypoints`` (B, T, K, 3) aggregate, ``hypotheses`` (B, H, T, K,
+        3), ``spread`` (B, T, K) metres (root-relative)."""
+        cfg = self.check_test_cfg(test_cfg)
+        ri = self.root_index
+        if cfg['center_init']:
+            init = init - init[..., ri:ri + 1, :]
+        h = int(cfg['num_hypotheses'])
+        x = torch.cat([uv, init], -1)[:, None].expand(-1, h, -1, -1, -1)
+        scale = self.start_scale(uv, scores, cfg)[:, None].expand_as(x)
+        b, _, t, k, c = x.shape
+        out = self.sample(x.reshape(b * h, t, k, c),
+                          scale.reshape(b * h, t, k, c), cfg['timesteps'],
+                          cfg['eta'], cfg['start_noise'],
+                          generator=generator)
+        hyps = out.reshape(b, h, t, k, c)[..., 2:]
+        hyps = hyps - hyps[..., ri:ri + 1, :]
+        agg, _ = aggregate_hypotheses(hyps, cfg['aggregate'])
+        return dict(keypoints=agg, hypotheses=hyps,
+                    spread=hypothesis_spread(hyps))
+
     def predict(self, feats, batch_data_samples, test_cfg: dict = {}):
-        """``feats = (x_start, scale)`` -> x0 (see :meth:`sample`); the
-        lifter calls :meth:`sample` with its test_cfg."""
-        x_start, scale = feats
-        cfg = {**dict(timesteps=(0, ), eta=0., start_noise=False), **test_cfg}
-        return self.sample(x_start, scale, cfg['timesteps'], cfg['eta'],
-                           cfg['start_noise'])
+        """``feats = (uv, init)`` -> one ``InstanceData`` per sample:
+        ``keypoints`` (1, [T,] K, 3) root-relative metres (the aggregate
+        over H hypotheses; T only for windows), ``keypoint_scores``,
+        ``keypoint_spread`` (1, [T,] K) (per joint RMS distance of the
+        hypotheses to their mean), with ``return_hypotheses`` also
+        ``hypotheses`` (1, H, [T,] K, 3)."""
+        cfg = self.check_test_cfg(test_cfg)
+        uv, init = feats
+        scores = read_scores(batch_data_samples, uv.shape).to(uv.device)
+        out = select_frame(self.lift(uv, init, scores, cfg),
+                           cfg['output_frame'])
+        return self.decode_windows(out, cfg['return_hypotheses'])
+

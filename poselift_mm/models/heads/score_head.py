@@ -1,34 +1,100 @@
-"""``ScoreHead``: an unconditional 3D pose prior trained by denoising score
-matching (ZeDO), shaped like an MMPose head so ``tools/train.py`` trains it.
+"""``ScoreHead``: ZeDO's head (Jiang et al., WACV 2024,
+ipl-uw/ZeDO-Release). ``loss`` trains an unconditional 3D pose prior by
+denoising score matching on 3D poses only; ``predict`` fits that prior to
+the 2D keypoints by IPO then OIL (:mod:`poselift_mm.diffusion.zedo_optim`)
+for every sample and every initial pose (hypothesis) of the batch at once.
+
+Intrinsics: per sample ``camera_param`` (``f``, ``c``; ``k``, ``p`` used
+for lens distortion when ``use_distortion``), as MMPose's Human3.6M
+datasets give them. Without ``f``/``c`` (MMPose's inferencer passes only
+``w``, ``h``) the camera is a pinhole with ``c = (w/2, h/2)`` and
+``f = default_focal`` or, when that is None, the image diagonal
+``sqrt(w^2 + h^2)`` px (the CLIFF convention, a ~53 deg horizontal field of
+view for 4:3 images); a warning is given once. No intrinsics and no image
+size is an error.
 """
 from typing import Optional, Sequence
 
+import numpy as np
 import torch
-from mmpose.models.heads.base_head import BaseHead
 from mmpose.registry import MODELS
 
 from poselift_mm.diffusion.sde import SubVPSDE, dsm_loss
+from poselift_mm.diffusion.zedo_optim import ipo, oil, reprojection_error
+from poselift_mm.geometry.camera import pixels_to_rays
+from poselift_mm.models.utils import (aggregate_hypotheses,
+                                      hypothesis_spread, read_cameras,
+                                      read_scores, read_targets)
+from .base_lifting_head import BaseLiftingHead
 from poselift_mm.diffusion.zedo_optim import quaternion_matrix_unnormalized
 
-__all__ = ['ScoreHead']
+__all__ = ['ScoreHead', 'load_initial_poses']
+
+DEFAULT_IPO = dict(iters=500, lr=0.1, joints=(0, 1, 4), axes='z', depth=3.,
+                   scale_range=(0.5, 2.))
+DEFAULT_OIL = dict(iters=1000, t_start=0.1, t_end=0.01,
+                   fix_translation_frac=0.2, mode='original', ref_iters=1000)
+DEFAULT_TEST = dict(ipo={}, oil={}, aggregate='min_reproj',
+                    default_focal=None, use_distortion=True,
+                    conf_range=(1e-4, 1.), chunk_size=None,
+                    return_hypotheses=True)
 
 # Human3.6M-17 left/right joints (ZeDO's flip augmentation)
 from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS  # noqa: E402
 
 
+def load_initial_poses(path: str, num: int, num_joints: int,
+                       root_index: int = 0) -> torch.Tensor:
+    """(num, K, 3) root-relative start poses from a ``tools/make_clusters.py``
+    file (key ``clusters``; the most populated clusters first when
+    ``counts`` is stored)."""
+    try:
+        data = np.load(path)
+    except (OSError, ValueError) as err:
+        raise ValueError(f'{path}: cannot read initial poses ({err})') from err
+    if 'clusters' not in data.files:
+        raise ValueError(f"{path}: key 'clusters' is missing (found "
+                         f'{data.files}); write it with tools/make_clusters.py')
+    c = np.asarray(data['clusters'], np.float32)
+    if c.ndim != 3 or c.shape[1:] != (num_joints, 3):
+        raise ValueError(f"{path}: 'clusters' must be (S, {num_joints}, 3) "
+                         f'metres, got {c.shape}')
+    if not np.isfinite(c).all():
+        raise ValueError(f"{path}: 'clusters' contains NaN/inf")
+    if num > len(c):
+        raise ValueError(f'{path}: num_hypotheses={num} but the file has '
+                         f'only {len(c)} clusters')
+    if 'counts' in data.files and len(data['counts']) == len(c):
+        c = c[np.argsort(-np.asarray(data['counts']), kind='stable')]
+    c = c[:num] - c[:num, root_index:root_index + 1]
+    return torch.from_numpy(np.ascontiguousarray(c))
+
+
 @MODELS.register_module()
-class ScoreHead(BaseHead):
-    """Holds a noise-predicting ``denoiser`` (e.g. ``ZeDOScoreMLP``) and a
-    sub-VP SDE.
+class ScoreHead(BaseLiftingHead):
+    """Holds a noise-predicting ``denoiser`` (e.g. ``ZeDOScoreMLP``), a
+    sub-VP SDE and the optimisation's start poses.
 
     ``loss(x0, data_samples)``: ``x0`` (B, K, 3) root-relative metres (the
     lifter passes the 3D targets, never 2D); DSM with ``t ~ U(t_eps, 1)``.
     Augmentation (ZeDO's ``--flip`` / ``--rotflip``): ``flip_prob`` mirrors
     x and swaps ``flip_pairs``; ``rotate`` in {None, 'yaw', 'so3'} turns the
     pose about the root (about the camera y axis, or uniformly in SO(3)).
-    The head has no 2D input, so it does not predict poses by itself:
-    ``ZeDOLifter.predict`` optimises with :meth:`noise`.
+
+    Args (besides the above): ``init_poses``: ``dict(file=<make_clusters.py
+    npz>, num=S)``: S hypotheses, one per initial pose (``file=None``:
+    training only); ``decoder``, ``root_index``: see ``BaseLiftingHead``.
+
+    Test settings (``test_cfg``): ``ipo`` / ``oil`` dicts (defaults: the
+    paper's H36M values, :data:`DEFAULT_IPO`, :data:`DEFAULT_OIL`);
+    ``aggregate`` 'min_reproj' (the hypothesis of lowest
+    confidence-weighted reprojection error), 'mean' or 'median';
+    ``default_focal`` (px, see the module doc); ``use_distortion``;
+    ``conf_range`` (ZeDO clamps confidences to [1e-4, 1], so all-zero
+    confidences act as uniform ones); ``chunk_size`` (max poses per
+    optimisation pass; None: the whole batch); ``return_hypotheses``.
     """
+    default_test_cfg = DEFAULT_TEST
 
     def __init__(self,
                  denoiser: dict,
@@ -38,8 +104,11 @@ class ScoreHead(BaseHead):
                  flip_pairs: Sequence = H36M_FLIP_PAIRS,
                  rotate: Optional[str] = None,
                  loss_weight: float = 1.,
+                 init_poses: Optional[dict] = None,
+                 decoder: Optional[dict] = None,
+                 root_index: int = 0,
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(decoder, root_index, init_cfg)
         if rotate not in (None, 'yaw', 'so3'):
             raise ValueError(f"ScoreHead: rotate must be None, 'yaw' or "
                              f"'so3', got {rotate!r}")
@@ -55,6 +124,24 @@ class ScoreHead(BaseHead):
             perm[a], perm[b] = b, a
         self.register_buffer('flip_perm', torch.tensor(perm),
                              persistent=False)
+        init_poses = dict(init_poses or {})
+        self.init_file = init_poses.get('file')
+        self.num_hypotheses = int(init_poses.get('num', 1))
+        self.register_buffer(
+            'initial_poses',
+            load_initial_poses(self.init_file, self.num_hypotheses,
+                               self.num_joints, root_index)
+            if self.init_file else None, persistent=False)
+
+    def check_test_cfg(self, test_cfg: Optional[dict]) -> dict:
+        cfg = super().check_test_cfg(test_cfg)
+        if cfg['aggregate'] not in ('min_reproj', 'mean', 'median'):
+            raise ValueError("ScoreHead: test_cfg.aggregate must be "
+                             "'min_reproj', 'mean' or 'median', got "
+                             f"{cfg['aggregate']!r}")
+        cfg['ipo'] = {**DEFAULT_IPO, **(cfg.get('ipo') or {})}
+        cfg['oil'] = {**DEFAULT_OIL, **(cfg.get('oil') or {})}
+        return cfg
 
     @property
     def num_joints(self) -> int:
@@ -91,8 +178,13 @@ class ScoreHead(BaseHead):
         return x0
 
     def loss(self, feats, batch_data_samples=None, train_cfg: dict = {}):
-        """``feats`` (B, K, 3) clean root-relative poses -> ``loss_dsm``."""
+        """``feats`` (B, K, 3) clean root-relative poses, or None: the
+        samples' 3D targets (every frame of each) -> ``loss_dsm``."""
         x0 = feats
+        if x0 is None:
+            x0 = read_targets(batch_data_samples, None, self.num_joints,
+                              self.root_index).reshape(-1, self.num_joints, 3)
+            x0 = x0.to(self.flip_perm.device)
         if x0.dim() != 3 or x0.shape[1:] != (self.num_joints, 3):
             raise ValueError(f'ScoreHead.loss: poses must be (B, '
                              f'{self.num_joints}, 3), got {tuple(x0.shape)}')
@@ -103,7 +195,91 @@ class ScoreHead(BaseHead):
         loss = dsm_loss(self.noise, self.sde, x0, eps=self.t_eps)
         return dict(loss_dsm=self.loss_weight * loss)
 
+    # ---- prediction: IPO + OIL against the 2D ---------------------------
+    def lift(self, uv, conf, f, c, k=None, p=None,
+             test_cfg: Optional[dict] = None) -> dict:
+        """Batched IPO + OIL. ``uv`` (N, K, 2) px, ``conf`` (N, K), ``f``,
+        ``c`` (N, 2) -> dict of ``hypotheses`` (N, S, K, 3) root-relative
+        metres, ``translation`` (N, S, 3), ``reproj_error`` (N, S, K) px."""
+        if self.initial_poses is None:
+            raise ValueError(
+                'ScoreHead: no initial poses; set init_poses=dict('
+                'file=<clusters.npz from tools/make_clusters.py>, num=S)')
+        cfg = self.check_test_cfg(test_cfg)
+        ic, oc, r = cfg['ipo'], cfg['oil'], self.root_index
+        n, s = uv.shape[0], self.num_hypotheses
+        rep = lambda v: None if v is None else v.repeat_interleave(s, 0)  # noqa
+        uv_s, conf_s, f_s, c_s, k_s, p_s = (rep(v) for v in (uv, conf, f, c,
+                                                              k, p))
+        x0 = self.initial_poses.to(uv.device).repeat(n, 1, 1)
+        rays = pixels_to_rays(uv_s, f_s[:, None], c_s[:, None],
+                              None if k_s is None else k_s[:, None],
+                              None if p_s is None else p_s[:, None])
+        R, T = ipo(x0, uv_s, rays, f_s, c_s, k_s, p_s, joints=ic['joints'],
+                   axes=ic['axes'], depth=ic['depth'],
+                   scale_range=tuple(ic['scale_range']), iters=ic['iters'],
+                   lr=ic['lr'], root_index=r)
+        x = x0 @ R.transpose(1, 2)
+        iters = int(oc['iters'])
+        x, T = oil(x, T, rays, conf_s, self.noise, self.sde, iters=iters,
+                   t_start=oc['t_start'], t_end=oc['t_end'],
+                   fix_translation_iters=int(round(
+                       oc['fix_translation_frac'] * iters)),
+                   mode=oc['mode'], ref_iters=oc['ref_iters'])
+        err = reprojection_error(x + T[:, None], uv_s, f_s, c_s, k_s, p_s)
+        root = x[:, r:r + 1]
+        return dict(hypotheses=(x - root).reshape(n, s, -1, 3),
+                    translation=(T[:, None] + root).reshape(n, s, 3),
+                    reproj_error=err.reshape(n, s, -1))
+
+    def aggregate(self, hyps, reproj, conf, test_cfg: Optional[dict] = None):
+        """(N, S, K, 3), (N, S, K), (N, K) -> deployable (N, K, 3), index of
+        the chosen hypothesis (N,) (-1 for mean/median)."""
+        mode = self.check_test_cfg(test_cfg)['aggregate']
+        return aggregate_hypotheses(hyps, mode, reproj=reproj, conf=conf)
+
+    @torch.no_grad()
     def predict(self, feats, batch_data_samples, test_cfg: dict = {}):
-        raise NotImplementedError(
-            'ScoreHead is an unconditional 3D prior with no 2D input; use it '
-            'inside ZeDOLifter, whose predict() fits it to the 2D keypoints')
+        """``feats`` (B, T, K, 2) px -> one ``InstanceData`` per sample:
+        ``keypoints`` (1, [T,] K, 3) root-relative metres (the aggregate),
+        ``keypoint_scores``, ``keypoint_spread`` (1, [T,] K) metres (RMS
+        distance of the hypotheses to their mean), ``translation`` (1, [T,]
+        3) camera-frame root of the chosen hypothesis, and
+        (``return_hypotheses``) ``hypotheses`` (1, S, [T,] K, 3) and
+        ``hypotheses_reproj_error`` (1, S, [T,] K) px."""
+        cfg = self.check_test_cfg(test_cfg)
+        kp = feats
+        b, t, nj = kp.shape[:3]
+        lo, hi = cfg['conf_range']
+        conf = read_scores(batch_data_samples, kp.shape[:3])
+        if not torch.isfinite(conf).all():
+            raise ValueError('ScoreHead: NaN keypoint confidences')
+        conf = conf.clamp(lo, hi).to(kp.device)
+        f, c, k, p, dflt = read_cameras(
+            batch_data_samples, kp.device, cfg['default_focal'],
+            cfg['use_distortion'], warn=not getattr(self, '_warned', False))
+        self._warned = getattr(self, '_warned', False) or dflt
+        rep_t = lambda v: None if v is None else v.repeat_interleave(t, 0)  # noqa
+        uv, cf = kp.reshape(b * t, nj, 2), conf.reshape(b * t, nj)
+        f, c, k, p = (rep_t(v) for v in (f, c, k, p))
+        chunk = cfg['chunk_size'] or uv.shape[0]
+        cut = lambda v, i: None if v is None else v[i:i + chunk]  # noqa
+        parts = [self.lift(uv[i:i + chunk], cf[i:i + chunk], f[i:i + chunk],
+                           c[i:i + chunk], cut(k, i), cut(p, i), cfg)
+                 for i in range(0, uv.shape[0], chunk)]
+        out = {key: torch.cat([q[key] for q in parts]) for key in parts[0]}
+        hyps, reproj = out['hypotheses'], out['reproj_error']
+        agg, best = self.aggregate(hyps, reproj, cf, cfg)
+        idx = best.clamp_min(0)
+        trans = out['translation'][torch.arange(len(idx)), idx]
+        # (B*T, ...) -> (B, [T,] ...), hypotheses (B, S, [T,] ...)
+        sq = (lambda v: v.reshape(b, *v.shape[1:])) if t == 1 else (  # noqa
+            lambda v: v.reshape(b, t, *v.shape[1:]))
+        hs = (lambda v: v.reshape(b, *v.shape[1:])) if t == 1 else (  # noqa
+            lambda v: v.reshape(b, t, *v.shape[1:]).transpose(1, 2))
+        extras = dict(keypoint_spread=sq(hypothesis_spread(hyps)),
+                      translation=sq(trans))
+        if cfg['return_hypotheses']:
+            extras['hypotheses'] = hs(hyps)
+            extras['hypotheses_reproj_error'] = hs(reproj)
+        return self.decode(sq(agg), extras)

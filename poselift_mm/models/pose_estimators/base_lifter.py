@@ -1,0 +1,113 @@
+"""``BaseLifter``: the one contract of this project's 2D -> 3D lifters.
+
+A lifter is MMPose's ``BasePoseEstimator`` with a backbone (optional: an
+identity) and a lifting head (``BaseLiftingHead``). It only moves data:
+
+* ``extract_feat`` turns the packed 2D (B, K*2, T) into the head's
+  features;
+* ``loss`` returns ``head.loss(feats, data_samples, train_cfg)``;
+* ``predict`` returns ``head.predict(feats, data_samples, test_cfg)``,
+  decoded by the head through its codec, packed by
+  :meth:`add_pred_to_datasample` (as MMPose's ``PoseLifter``).
+
+``input_space`` says what 2D the lifter needs, so callers never test
+classes: ``'screen'`` (the codec normalises the pixels by the image size,
+``u = 2x/w - 1``: DiffPose, MMPose's lifters) or ``'pixel'`` (raw pixels
+plus the camera: ZeDO's rays). A new lifter is a head plus a config, and a
+subclass only when its features differ.
+"""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmpose.models.pose_estimators.base import BasePoseEstimator
+from mmpose.registry import MODELS
+
+from poselift_mm.models.utils import unpack_keypoints
+
+__all__ = ['BaseLifter', 'IdentityBackbone', 'INPUT_SPACES']
+
+INPUT_SPACES = ('screen', 'pixel')
+
+
+@MODELS.register_module()
+class IdentityBackbone(nn.Module):
+    """A backbone that returns its input (lifters whose head does all the
+    work, e.g. ZeDO's optimisation). No parameters."""
+
+    def forward(self, x):
+        return x
+
+
+class BaseLifter(BasePoseEstimator):
+    """Args:
+        backbone: None for an :class:`IdentityBackbone`.
+        head: a lifting head config; its ``root_index`` defaults to the
+            lifter's.
+        root_index: the root joint of the root-relative outputs.
+        train_cfg, test_cfg: passed to the head's ``loss`` / ``predict``;
+            ``test_cfg`` is completed and checked by the head once, here.
+    """
+    input_space = 'screen'
+
+    def __init__(self,
+                 head: dict,
+                 backbone: Optional[dict] = None,
+                 root_index: int = 0,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None,
+                 metainfo: Optional[dict] = None):
+        head = dict(head)
+        head.setdefault('root_index', root_index)
+        super().__init__(
+            backbone=backbone or dict(type='IdentityBackbone'), head=head,
+            train_cfg=train_cfg, test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg,
+            metainfo=metainfo)
+        if self.input_space not in INPUT_SPACES:
+            raise ValueError(f'{type(self).__name__}.input_space must be one '
+                             f'of {INPUT_SPACES}')
+        self.root_index = int(root_index)
+        self.train_cfg = dict(self.train_cfg)
+        self.test_cfg = self.head.check_test_cfg(self.test_cfg)
+        self.num_joints = getattr(self.head, 'num_joints', None) or \
+            getattr(self.backbone, 'num_joints', 17)
+
+    @property
+    def with_neck(self) -> bool:
+        return False
+
+    def keypoints(self, inputs) -> torch.Tensor:
+        """Packed (B, K*2, T) -> checked (B, T, K, 2)."""
+        return unpack_keypoints(inputs, self.num_joints, type(self).__name__)
+
+    def extract_feat(self, inputs):
+        return self.backbone(self.keypoints(inputs))
+
+    def loss(self, inputs, data_samples) -> dict:
+        return self.head.loss(self.extract_feat(inputs), data_samples,
+                              train_cfg=self.train_cfg)
+
+    @torch.no_grad()
+    def predict(self, inputs, data_samples):
+        was_training = self.training
+        self.eval()  # no dropout, whatever mode the caller left
+        try:
+            preds = self.head.predict(self.extract_feat(inputs),
+                                      data_samples, test_cfg=self.test_cfg)
+        finally:
+            self.train(was_training)
+        return self.add_pred_to_datasample(preds, data_samples)
+
+    def add_pred_to_datasample(self, batch_pred_instances, batch_data_samples):
+        """Each sample's ``pred_instances`` (MMPose's ``PoseLifter``
+        contract)."""
+        if len(batch_pred_instances) != len(batch_data_samples):
+            raise ValueError(f'{type(self).__name__}: '
+                             f'{len(batch_pred_instances)} predictions for '
+                             f'{len(batch_data_samples)} samples')
+        for pred, ds in zip(batch_pred_instances, batch_data_samples):
+            ds.pred_instances = pred
+        return batch_data_samples
