@@ -35,8 +35,9 @@ from poselift_mm.datasets.readers import (  # noqa: E402
     VIDEOPOSE3D_CAMERA_IDS, DataFileError, format_key as _key, check_array,
     check_camera_table, load_npz, load_pickle, parse_h36m_imgnames,
     read_keypoint_detections)
+from poselift_mm.geometry.screen import pixels_to_screen  # noqa: E402
 from poselift_mm.models.priors.gmm import (  # noqa: E402
-    GMMPrior, gmm_means_to_pixels, pixels_to_screen)
+    GMMPrior, gmm_means_to_pixels)
 from poselift_mm.utils.io import save_npz_atomic  # noqa: E402
 
 

@@ -5,6 +5,7 @@ from .camera import (camera_from_pkl, camera_to_world, pixels_to_rays,
 from .checks import CameraParamError, check_camera, check_points, torchify
 from .keypoint_formats import convert_keypoints, convert_scores
 from .pose import mpjpe, p_mpjpe, procrustes_align, root_relative
+from .screen import pixels_to_screen, screen_to_pixels, topdown_heatmap_affine
 from .skeleton import (H36M17_NAMES, H36M17_PARENTS, H36M_FLIP_INDICES,
                        H36M_FLIP_PAIRS, H36M_LEFT, H36M_RIGHT,
                        axis_angle_to_matrix, forward_kinematics,
@@ -18,5 +19,6 @@ __all__ = [
     'axis_angle_to_matrix', 'forward_kinematics', 'H36M17_NAMES',
     'H36M17_PARENTS', 'H36M_FLIP_INDICES', 'H36M_FLIP_PAIRS', 'H36M_LEFT',
     'H36M_RIGHT', 'convert_keypoints', 'convert_scores',
-    'quaternion_to_matrix'
+    'quaternion_to_matrix', 'pixels_to_screen', 'screen_to_pixels',
+    'topdown_heatmap_affine'
 ]

@@ -25,6 +25,13 @@ class CameraParamError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ''
 
 
+def as_float64(x) -> torch.Tensor:
+    """Tensor or array-like -> float64 tensor (arrays are copied)."""
+    if torch.is_tensor(x):
+        return x.to(torch.float64)
+    return torch.from_numpy(np.array(x, dtype=np.float64))
+
+
 def torchify(main, *others) -> Tuple[tuple, Callable]:
     """Return ((main, *others) as float tensors like main, back).
 

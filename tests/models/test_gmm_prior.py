@@ -7,12 +7,11 @@ import torch
 from mmpose.registry import MODELS
 
 from poselift_mm.datasets.readers import check_gmm
-from poselift_mm.models.priors.gmm import (GMMPrior, fit_diag_gmm,
-                                           gmm_means_to_pixels,
-                                           gmm_means_to_screen,
-                                           pixels_to_screen,
-                                           screen_to_pixels,
-                                           topdown_heatmap_affine)
+from poselift_mm.geometry.screen import (pixels_to_screen, screen_to_pixels,
+                                         topdown_heatmap_affine)
+from poselift_mm.models.priors.gmm import (GMMPrior, gmm_means_to_pixels,
+                                           gmm_means_to_screen)
+from poselift_mm.stats.gmm_em import fit_diag_gmm
 
 
 def mixture_residuals(n, params, seed=0):

@@ -24,45 +24,21 @@ import torch
 import torch.nn as nn
 from mmpose.registry import MODELS
 
+from poselift_mm.geometry.checks import as_float64
+from poselift_mm.geometry.screen import pixels_to_screen, screen_to_pixels
+from poselift_mm.stats.gmm_em import fit_diag_gmm
 from poselift_mm.utils.datafile import DataFileError, check_array, load_npz
 from poselift_mm.utils.io import save_npz_atomic
 
-__all__ = [
-    'GMMPrior', 'fit_diag_gmm', 'topdown_heatmap_affine', 'pixels_to_screen',
-    'screen_to_pixels', 'gmm_means_to_pixels', 'gmm_means_to_screen',
-    'GMM_LAYOUT'
-]
+__all__ = ['GMMPrior', 'gmm_means_to_pixels', 'gmm_means_to_screen',
+           'GMM_LAYOUT']
 
 GMM_LAYOUT = ('pi', 'mu_u', 'mu_v', 'sigma_u', 'sigma_v')
 FILE_FORMAT = 'poselift_mm.GMMPrior/1'
-_LOG_2PI = math.log(2 * math.pi)
-
-
-def _f64(x) -> torch.Tensor:
-    """Tensor or array-like -> float64 tensor (arrays are copied)."""
-    if torch.is_tensor(x):
-        return x.to(torch.float64)
-    return torch.from_numpy(np.array(x, dtype=np.float64))
+_LOG_2PI = math.log(2 * math.pi)  # the log-density of log_prob
 
 
 # ------------------------------------------------------------------ units ---
-def pixels_to_screen(xy_px, w, h):
-    """(..., 2) px -> DiffPose/VideoPose3D screen units ``(2x/w - 1,
-    2y/w - h/w)``; ``w``, ``h`` scalars or broadcastable to (...)."""
-    x, y = xy_px[..., 0], xy_px[..., 1]
-    u, v = 2 * x / w - 1, 2 * y / w - h / w
-    return torch.stack([u, v], -1) if torch.is_tensor(xy_px) else \
-        np.stack([u, v], -1)
-
-
-def screen_to_pixels(uv, w, h):
-    """Inverse of :func:`pixels_to_screen`: (..., 2) -> (..., 2) px."""
-    u, v = uv[..., 0], uv[..., 1]
-    x, y = (u + 1) * w / 2, (v + h / w) * w / 2
-    return torch.stack([x, y], -1) if torch.is_tensor(uv) else \
-        np.stack([x, y], -1)
-
-
 def _with_means(gmm, means):
     out = gmm.clone() if torch.is_tensor(gmm) else np.array(gmm, copy=True)
     out[..., 1:3] = means
@@ -90,153 +66,6 @@ def _per_row(value, gmm):
     value = torch.as_tensor(value, dtype=gmm.dtype) if torch.is_tensor(gmm) \
         else np.asarray(value, dtype=np.float64)
     return value.reshape((-1, ) + (1, ) * (gmm.ndim - 2))
-
-
-# -------------------------------------------------------------------- EM ---
-def _e_step(feats, w, pi, mu, sigma, chunk_size):
-    """Weighted E-step accumulated over point chunks.
-
-    ``feats`` (G, P, 4) = [x, x^2] per point; returns (mean log-lik (G,),
-    N_k (G, K), sum r [x, x^2] (G, K, 4)). The Gaussian exponent is expanded
-    into one batched matmul, ``[x, x^2] @ [mu / s^2, -1 / (2 s^2)]``.
-    """
-    G, P, _ = feats.shape
-    inv_var = sigma.pow(-2)  # (G, K, 2)
-    coef = torch.cat([mu * inv_var, -0.5 * inv_var], -1).transpose(1, 2)
-    const = (pi.clamp_min(1e-300).log() - 0.5 * (mu.pow(2) * inv_var).sum(-1)
-             - sigma.log().sum(-1) - _LOG_2PI)[:, None]  # (G, 1, K)
-    ll = feats.new_zeros(G)
-    nk = feats.new_zeros(G, pi.shape[1])
-    stats = feats.new_zeros(G, pi.shape[1], 4)
-    for start in range(0, P, chunk_size):
-        fs = feats[:, start:start + chunk_size]
-        ws = w[:, start:start + chunk_size]
-        lp = torch.bmm(fs, coef) + const
-        lse = torch.logsumexp(lp, dim=-1)
-        r = torch.exp(lp - lse[..., None]) * ws[..., None]
-        ll += (ws * lse).sum(1)
-        nk += r.sum(1)
-        stats += torch.bmm(r.transpose(1, 2), fs)
-    return ll, nk, stats
-
-
-def _kmeans_pp(x, w, K, generator):
-    """Weighted k-means++ seeding per group: x (G, P, 2) -> (G, K, 2)."""
-    G, P, _ = x.shape
-    idx = torch.multinomial(w, 1, generator=generator)
-    centres = [x.gather(1, idx[..., None].expand(G, 1, 2))]
-    d2 = (x - centres[0]).pow(2).sum(-1)
-    for _ in range(1, K):
-        p = w * d2
-        p = torch.where(p.sum(1, keepdim=True) > 0, p, w)
-        idx = torch.multinomial(p, 1, generator=generator)
-        centres.append(x.gather(1, idx[..., None].expand(G, 1, 2)))
-        d2 = torch.minimum(d2, (x - centres[-1]).pow(2).sum(-1))
-    return torch.cat(centres, 1)
-
-
-def fit_diag_gmm(x: torch.Tensor,
-                 weights: Optional[torch.Tensor] = None,
-                 num_components: int = 1,
-                 iters: int = 100,
-                 tol: float = 1e-6,
-                 min_sigma: float = 0.,
-                 generator: Optional[torch.Generator] = None,
-                 chunk_size: int = 65536) -> dict:
-    """Weighted EM for G independent 2D diagonal mixtures at once.
-
-    ``x`` (G, P, 2) points, ``weights`` (G, P) >= 0 (None: equal; each
-    group's weights are normalised to sum 1). Vectorised over groups, with
-    a Python loop over EM iterations (and point chunks of ``chunk_size``).
-    Init: weighted k-means++ centres, equal weights, the group's std; sigmas
-    are floored at ``min_sigma`` (at least 1e-12); a component that loses all mass keeps its
-    previous mean and sigma. K = 1 is the exact weighted mean / population
-    std. Stops when no group's mean log-likelihood rises by ``tol``.
-    Returns float64 ``pi`` (G, K) sorted descending, ``mu`` (G, K, 2),
-    ``sigma`` (G, K, 2), ``log_lik`` (G,) weighted mean, ``iters`` run.
-    """
-    x = _f64(x)
-    if x.ndim != 3 or x.shape[-1] != 2:
-        raise ValueError(f'fit_diag_gmm: x must be (G, P, 2), got '
-                         f'{tuple(x.shape)}')
-    G, P, _ = x.shape
-    K = int(num_components)
-    if K < 1 or P < K:
-        raise ValueError(f'fit_diag_gmm: need 1 <= num_components <= points, '
-                         f'got {K} components and {P} points')
-    if not torch.isfinite(x).all():
-        raise ValueError('fit_diag_gmm: x has NaN/inf values')
-    if weights is None:
-        w = x.new_full((G, P), 1. / P)
-    else:
-        w = _f64(weights).expand(G, P)
-        if not torch.isfinite(w).all() or (w < 0).any():
-            raise ValueError('fit_diag_gmm: weights must be finite and >= 0')
-        total = w.sum(1, keepdim=True)
-        if (total <= 0).any():
-            g = int(torch.nonzero(total[:, 0] <= 0)[0])
-            raise ValueError(f'fit_diag_gmm: group {g} has zero total weight')
-        w = w / total
-    min_sigma = max(float(min_sigma), 1e-12)  # keep 1 / sigma^2 finite
-    centre = (w[..., None] * x).sum(1)  # fit centred data, add back after
-    xc = x - centre[:, None]
-    std = (w[..., None] * xc.pow(2)).sum(1).sqrt().clamp_min(min_sigma)
-    pi = x.new_full((G, K), 1. / K)
-    sigma = std[:, None].expand(G, K, 2).clone()
-    feats = torch.cat([xc, xc.pow(2)], -1)
-    if K == 1:
-        mu = x.new_zeros(G, 1, 2)
-        ll = _e_step(feats, w, pi, mu, sigma, chunk_size)[0]
-        return dict(pi=pi, mu=mu + centre[:, None], sigma=sigma, log_lik=ll,
-                    iters=0)
-    mu = _kmeans_pp(xc, w, K, generator)
-    prev, it, ll = None, 0, None
-    for it in range(1, iters + 1):
-        ll, nk, stats = _e_step(feats, w, pi, mu, sigma, chunk_size)
-        if prev is not None and bool(((ll - prev) < tol).all()):
-            break
-        prev = ll
-        alive = (nk > 1e-12)[..., None]
-        nk_safe = nk.clamp_min(1e-12)[..., None]
-        new_mu = stats[..., :2] / nk_safe
-        new_var = (stats[..., 2:] / nk_safe - new_mu.pow(2)).clamp_min(0.)
-        mu = torch.where(alive, new_mu, mu)
-        sigma = torch.where(alive, new_var.sqrt().clamp_min(min_sigma), sigma)
-        pi = nk / nk.sum(1, keepdim=True)
-        ll = None
-    if ll is None:  # ended on an M-step: score the final parameters
-        ll = _e_step(feats, w, pi, mu, sigma, chunk_size)[0]
-    order = torch.argsort(pi, dim=1, descending=True)
-    pi = pi.gather(1, order)
-    mu = mu.gather(1, order[..., None].expand(G, K, 2))
-    sigma = sigma.gather(1, order[..., None].expand(G, K, 2))
-    return dict(pi=pi, mu=mu + centre[:, None], sigma=sigma, log_lik=ll,
-                iters=it)
-
-
-def topdown_heatmap_affine(bbox_centers, bbox_scales, heatmap_size,
-                           udp: bool = False) -> torch.Tensor:
-    """MMPose top-down heatmap px -> image px as (N, 2, 3) affines.
-
-    MMPose 1.x decodes heatmap coordinates ``p`` to the input image
-    (MSRA: ``p * input / heatmap``; UDP: ``p * input / (heatmap - 1)``) and
-    ``TopdownPoseEstimator`` maps them to the image with
-    ``q / input * bbox_scale + bbox_center - bbox_scale / 2``; the input size
-    cancels. ``bbox_centers`` / ``bbox_scales`` (N, 2) px, ``heatmap_size``
-    (W, H).
-    """
-    c = _f64(bbox_centers)
-    s = _f64(bbox_scales)
-    if c.ndim != 2 or c.shape[1] != 2 or s.shape != c.shape:
-        raise ValueError('topdown_heatmap_affine: bbox_centers and '
-                         'bbox_scales must be (N, 2), got '
-                         f'{tuple(c.shape)} and {tuple(s.shape)}')
-    hw = _f64(heatmap_size)
-    per_px = s / (hw - 1 if udp else hw)
-    aff = c.new_zeros(len(c), 2, 3)
-    aff[:, 0, 0], aff[:, 1, 1] = per_px[:, 0], per_px[:, 1]
-    aff[:, :, 2] = c - s / 2
-    return aff
 
 
 # ----------------------------------------------------------------- prior ---
@@ -284,9 +113,9 @@ class GMMPrior(nn.Module):
     def set_parameters(self, weights, means, sigmas) -> 'GMMPrior':
         """Replace the buffers: (J, K), (J, K, 2), (J, K, 2); weights are
         renormalised, sigmas must be > 0."""
-        w = _f64(weights)
-        m = _f64(means)
-        s = _f64(sigmas)
+        w = as_float64(weights)
+        m = as_float64(means)
+        s = as_float64(sigmas)
         if w.ndim != 2 or m.shape != w.shape + (2, ) or s.shape != m.shape:
             raise ValueError('GMMPrior: expected weights (J, K), means and '
                              f'sigmas (J, K, 2), got {tuple(w.shape)}, '
@@ -320,7 +149,7 @@ class GMMPrior(nn.Module):
         (detected - true) by EM, all joints at once (see
         :func:`fit_diag_gmm`); ``sample_weights`` (N, J) >= 0 (e.g.
         visibility) or None. ``min_sigma`` 1e-4 = 0.05 px at w = 1000."""
-        r = _f64(residuals)
+        r = as_float64(residuals)
         if r.ndim != 3 or r.shape[-1] != 2:
             raise ValueError(f'GMMPrior.fit_em: residuals must be (N, J, 2), '
                              f'got {tuple(r.shape)}')
@@ -330,7 +159,7 @@ class GMMPrior(nn.Module):
                              f'(first at {bad})')
         w = None
         if sample_weights is not None:
-            w = _f64(sample_weights)
+            w = as_float64(sample_weights)
             if w.shape != r.shape[:2]:
                 raise ValueError('GMMPrior.fit_em: sample_weights must be '
                                  f'{tuple(r.shape[:2])}, got '
@@ -375,7 +204,7 @@ class GMMPrior(nn.Module):
         mixture mean equals the decoder's sub-pixel keypoint. Loops over
         chunks of ``chunk_size`` heatmaps, not over samples.
         """
-        hm = _f64(heatmaps)
+        hm = as_float64(heatmaps)
         if hm.ndim != 4:
             raise ValueError('fit_from_heatmaps: heatmaps must be '
                              f'(N, J, H, W), got {tuple(hm.shape)}')
@@ -388,7 +217,7 @@ class GMMPrior(nn.Module):
             g = int(torch.nonzero(empty)[0])
             raise ValueError('fit_from_heatmaps: heatmap of sample '
                              f'{g // J}, joint {g % J} has no positive value')
-        size = _f64(image_size)
+        size = as_float64(image_size)
         size = size.reshape(-1, 2).expand(N, 2) if size.numel() == 2 else size
         if size.shape != (N, 2) or (size <= 0).any():
             raise ValueError('fit_from_heatmaps: image_size must be (w, h) '
@@ -396,7 +225,7 @@ class GMMPrior(nn.Module):
         if heatmap_to_image is None:
             aff = torch.eye(2, 3, dtype=torch.float64).expand(N, 2, 3)
         else:
-            aff = _f64(heatmap_to_image)
+            aff = as_float64(heatmap_to_image)
             aff = aff.expand(N, 2, 3) if aff.shape == (2, 3) else aff
             if aff.shape != (N, 2, 3):
                 raise ValueError('fit_from_heatmaps: heatmap_to_image must '
@@ -432,7 +261,7 @@ class GMMPrior(nn.Module):
         mu_px = mu * scale + aff[:, None, None, :, 2]
         sigma_px = sigma * scale.abs()
         if keypoints_px is not None:
-            kp = _f64(keypoints_px)
+            kp = as_float64(keypoints_px)
             if kp.shape != (N, J, 2):
                 raise ValueError('fit_from_heatmaps: keypoints_px must be '
                                  f'({N}, {J}, 2), got {tuple(kp.shape)}')
