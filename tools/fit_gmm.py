@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from poselift_mm.datasets.readers import (  # noqa: E402
-    VIDEOPOSE3D_CAMERA_IDS, DataFileError, format_key as _key, check_array,
+    VIDEOPOSE3D_CAMERA_IDS, DataFileError, format_key, check_array,
     check_camera_table, load_npz, load_pickle, parse_h36m_imgnames,
     read_keypoint_detections)
 from poselift_mm.geometry.screen import pixels_to_screen  # noqa: E402
@@ -77,10 +77,10 @@ def read_detections(path, num_rows: int, num_keypoints: int) -> np.ndarray:
     """(N, K, 3) px + score from MMPose's .npy or an .npz with key part."""
     if str(path).endswith('.npz'):
         raw = load_npz(path, ('part', ))
-        det = check_array(raw['part'], path, _key('part'),
+        det = check_array(raw['part'], path, format_key('part'),
                           (None, num_keypoints, 3), 1)
         if len(det) != num_rows:
-            raise DataFileError(path, _key('part'), f'{len(det)} detection '
+            raise DataFileError(path, format_key('part'), f'{len(det)} detection '
                                 f'rows but the annotation file has '
                                 f'{num_rows} rows (row counts must match)')
         return det
@@ -140,7 +140,7 @@ def main(argv=None) -> int:
     raw = load_npz(args.ann_file, ('imgname', 'part'))
     imgnames = np.asarray(raw['imgname']).astype(str)
     n_all, k = len(imgnames), args.num_keypoints
-    part = check_array(raw['part'], args.ann_file, _key('part'),
+    part = check_array(raw['part'], args.ann_file, format_key('part'),
                        (n_all, k, 3), 1)
     det = read_detections(args.det_file, n_all, k)
     rows = np.arange(n_all)

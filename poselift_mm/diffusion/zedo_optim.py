@@ -22,28 +22,14 @@ import torch
 
 from poselift_mm.diffusion.sde import SubVPSDE, reverse_step
 from poselift_mm.geometry.camera import project_onto_rays, project_to_pixels
+from poselift_mm.geometry.skeleton import quaternion_to_matrix
 
 __all__ = [
-    'quaternion_matrix_unnormalized', 'ls_translation', 'ipo', 'oil',
+    'ls_translation', 'ipo', 'oil',
     'reprojection_error', 'oil_step_size'
 ]
 
 _AXES = {'x': 1, 'y': 2, 'z': 3}
-
-
-def quaternion_matrix_unnormalized(q):
-    """q (..., 4) ``(w, x, y, z)``, any norm -> rotation (..., 3, 3).
-
-    Uses the ``2 / |q|^2`` form, so the result is a rotation for every
-    non-zero ``q`` (as ZeDO's ``RotOpt``)."""
-    w, x, y, z = q.unbind(-1)
-    s = 2. / (q * q).sum(-1)
-    rows = [
-        1 - s * (y * y + z * z), s * (x * y - z * w), s * (x * z + y * w),
-        s * (x * y + z * w), 1 - s * (x * x + z * z), s * (y * z - x * w),
-        s * (x * z - y * w), s * (y * z + x * w), 1 - s * (x * x + y * y)
-    ]
-    return torch.stack(rows, -1).reshape(q.shape[:-1] + (3, 3))
 
 
 def ls_translation(x, rays, weights, eps: float = 1e-12):
@@ -129,7 +115,7 @@ def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
         opt = torch.optim.Adam([q, s], lr=lr)
         for _ in range(iters):
             opt.zero_grad(set_to_none=True)
-            R = quaternion_matrix_unnormalized(q * mask)
+            R = quaternion_to_matrix(q * mask)
             X = xj @ R.transpose(-1, -2) + (t_dir * s.clamp(lo, hi))[:, None]
             X = torch.cat([X[..., :2], X[..., 2:].clamp_min(1e-3)], -1)
             proj = project_to_pixels(X, f[:, None], c[:, None], kk, pp)
@@ -137,7 +123,7 @@ def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
             loss.backward()
             opt.step()
     with torch.no_grad():
-        R = quaternion_matrix_unnormalized(q.detach() * mask)
+        R = quaternion_to_matrix(q.detach() * mask)
         T = t_dir * s.detach().clamp(lo, hi)
     return R, T
 

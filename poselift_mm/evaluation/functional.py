@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from poselift_mm.geometry import check_points, procrustes_align
-from poselift_mm.geometry.checks import _torchify
+from poselift_mm.geometry.checks import torchify
 
 M_TO_MM = 1000.0
 # metric mode -> alignment applied to the prediction before the joint errors
@@ -56,7 +56,7 @@ def scale_align(pred, target):
     ``n_mpjpe`` (facebookresearch/VideoPose3D ``common/loss.py``).
     """
     _check_pair(pred, target)
-    (p, q), back = _torchify(pred, target)
+    (p, q), back = torchify(pred, target)
     pp = (p * p).sum((-1, -2), keepdim=True)
     pq = (p * q).sum((-1, -2), keepdim=True)
     scale = pq / pp.clamp_min(torch.finfo(p.dtype).tiny)
@@ -86,14 +86,14 @@ def joint_errors(pred, target, alignment: str = 'none',
     """
     _check_pair(pred, target)
     aligned = align(pred, target, alignment, allow_reflection)
-    (p, q), back = _torchify(aligned, target)
+    (p, q), back = torchify(aligned, target)
     return back(torch.linalg.vector_norm(p - q, dim=-1))
 
 
 def masked_mean(errors, mask=None):
     """errors (..., K), mask (..., K) bool or None -> (...,) mean over visible
     joints (NaN where none is visible)."""
-    (e, ), back = _torchify(errors)
+    (e, ), back = torchify(errors)
     if mask is None:
         return back(e.mean(-1))
     m = torch.broadcast_to(_as_tensor(mask, e, e.dtype), e.shape)
@@ -127,7 +127,7 @@ def _check_hypotheses(hyps, name: str = 'hypotheses'):
 
 def _gather_joints(hyps, index):
     """hyps (..., H, K, 3), index (..., K) int -> (..., K, 3)."""
-    (h, ), back = _torchify(hyps)
+    (h, ), back = torchify(hyps)
     idx = _as_tensor(index, h, torch.long)
     idx = idx[..., None, :, None].expand(*idx.shape[:-1], 1, idx.shape[-1],
                                          h.shape[-1])
@@ -150,7 +150,7 @@ def best_of_hypotheses(hyps, target, level: str = 'joint', mask=None):
     """
     _, num_joints = _check_hypotheses(hyps)
     check_points(target, 'target', 3, num_joints)
-    (h, q), back = _torchify(hyps, target)
+    (h, q), back = torchify(hyps, target)
     err = torch.linalg.vector_norm(h - q[..., None, :, :], dim=-1)
     if level == 'joint':
         index = err.argmin(-2)  # (..., K)
@@ -174,7 +174,7 @@ def aggregate_by_reprojection(hyps, reproj_error_px):
             f'hypotheses_reproj_error: expected shape (..., {num_hyp}, '
             f'{num_joints}) to match hypotheses {tuple(hyps.shape)}, got '
             f'shape {shape}')
-    (r, ), _ = _torchify(reproj_error_px)
+    (r, ), _ = torchify(reproj_error_px)
     if not bool(torch.isfinite(r).all()):
         raise ValueError('hypotheses_reproj_error contains non-finite values '
                          '(NaN/inf)')
@@ -190,7 +190,7 @@ def reduce_hypothesis_errors(errors, rule: str, mask=None,
     takes the per-joint minimum, 'p-best' the hypothesis with the lowest
     masked mean, 'j-agg' the per-joint hypothesis of lowest reprojection error.
     """
-    (e, ), back = _torchify(errors)
+    (e, ), back = torchify(errors)
     if rule == 'j-best':
         return back(e.min(-2).values)
     if rule == 'p-best':

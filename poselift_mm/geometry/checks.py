@@ -64,8 +64,6 @@ def torchify(main, *others) -> Tuple[tuple, Callable]:
     return (t, *rest), back
 
 
-# the name ``poselift_mm.evaluation.functional`` still imports
-_torchify = torchify
 
 
 def _identity(y):

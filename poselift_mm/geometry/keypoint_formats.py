@@ -140,7 +140,7 @@ _COMPILED = {
 }
 
 
-def _check_format(name: str, what: str) -> str:
+def check_format(name: str, what: str) -> str:
     if not isinstance(name, str) or name not in KEYPOINT_FORMATS:
         raise ValueError(f'{what}={name!r} is not a known keypoint format; '
                          f'known: {", ".join(KEYPOINT_FORMATS)}')
@@ -209,9 +209,9 @@ def _minimum(a, b):
 
 def _check_src_dst(src: str, dst: str) -> int:
     """Valid (src, dst) -> number of joints of src."""
-    _check_format(src, 'src')
+    check_format(src, 'src')
     if dst != 'h36m':
-        _check_format(dst, 'dst')
+        check_format(dst, 'dst')
         raise ValueError(f"dst={dst!r} is not supported: only 'h36m' "
                          '(Human3.6M-17) is a conversion target')
     return KEYPOINT_FORMATS[src][0]
@@ -276,7 +276,7 @@ def convert_scores(scores, src: str = 'coco', dst: str = 'h36m'):
 
 def h36m_sources(src: str) -> Dict[str, Tuple[str, ...]]:
     """H36M joint name -> the src joint names it is built from (resolved)."""
-    _check_format(src, 'src')
+    check_format(src, 'src')
     rules = dict(TO_H36M_RULES[src])
 
     def resolve(name):

@@ -10,8 +10,9 @@ import torch
 from poselift_mm.diffusion.sde import SubVPSDE, reverse_step
 from poselift_mm.diffusion.zedo_optim import (ipo, ls_translation, oil,
                                               oil_step_size,
-                                              quaternion_matrix_unnormalized,
                                               reprojection_error)
+from poselift_mm.geometry.skeleton import \
+    quaternion_to_matrix as quaternion_matrix_unnormalized
 from poselift_mm.geometry import (pixels_to_rays, project_onto_rays,
                                   project_to_pixels)
 

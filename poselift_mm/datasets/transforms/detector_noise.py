@@ -92,7 +92,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
 
-from poselift_mm.geometry.skeleton import H36M17_PARENTS
+from poselift_mm.geometry.skeleton import H36M17_PARENTS, H36M_FLIP_INDICES
 
 __all__ = [
     'DetectorNoiseParams', 'PRESETS', 'resolve_noise_params', 'person_size',
@@ -101,8 +101,7 @@ __all__ = [
 ]
 
 # MMPose's h36m metainfo ``flip_indices``.
-H36M17_FLIP_INDICES = (0, 4, 5, 6, 1, 2, 3, 7, 8, 9, 10, 14, 15, 16, 11, 12,
-                       13)
+H36M17_FLIP_INDICES = H36M_FLIP_INDICES  # MMPose h36m metainfo
 # (right chain, left chain), proximal -> distal: legs, arms.
 H36M17_LIMB_CHAINS = (((1, 2, 3), (4, 5, 6)), ((14, 15, 16), (11, 12, 13)))
 # Per-joint error / mean error, CPN-FT and Detectron-FT averaged, left/right

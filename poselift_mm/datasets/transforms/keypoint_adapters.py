@@ -7,7 +7,7 @@ from typing import Optional
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
 
-from poselift_mm.geometry.keypoint_formats import (_check_format,
+from poselift_mm.geometry.keypoint_formats import (check_format,
                                                    convert_keypoints,
                                                    convert_scores)
 
@@ -51,7 +51,7 @@ class ConvertKeypointsToH36M(BaseTransform):
     """
 
     def __init__(self, src: str = 'coco'):
-        self.src = _check_format(src, 'ConvertKeypointsToH36M: src')
+        self.src = check_format(src, 'ConvertKeypointsToH36M: src')
 
     def transform(self, results: dict) -> Optional[dict]:
         where = results.get('img_path') or results.get('target_img_path') \

@@ -19,12 +19,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpose.registry import MODELS
 
+from poselift_mm.geometry.skeleton import H36M_LEFT, H36M_RIGHT
+
 __all__ = ['MixSTE', 'DropPath', 'flip_permutation']
 
-# H36M-17 (MMPose ``h36m`` order): left hip/knee/foot, shoulder/elbow/wrist
-# and their right counterparts (VideoPose3D ``keypoints_symmetry``).
-H36M_LEFT = (4, 5, 6, 11, 12, 13)
-H36M_RIGHT = (1, 2, 3, 14, 15, 16)
 
 
 class DropPath(nn.Module):

@@ -22,11 +22,11 @@ from mmpose.registry import MODELS
 from poselift_mm.diffusion.sde import SubVPSDE, dsm_loss
 from poselift_mm.diffusion.zedo_optim import ipo, oil, reprojection_error
 from poselift_mm.geometry.camera import pixels_to_rays
+from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS, quaternion_to_matrix
 from poselift_mm.models.utils import (aggregate_hypotheses,
                                       hypothesis_spread, read_cameras,
                                       read_scores, read_targets)
 from .base_lifting_head import BaseLiftingHead
-from poselift_mm.diffusion.zedo_optim import quaternion_matrix_unnormalized
 
 __all__ = ['ScoreHead', 'load_initial_poses']
 
@@ -38,9 +38,6 @@ DEFAULT_TEST = dict(ipo={}, oil={}, aggregate='min_reproj',
                     default_focal=None, use_distortion=True,
                     conf_range=(1e-4, 1.), chunk_size=None,
                     return_hypotheses=True)
-
-# Human3.6M-17 left/right joints (ZeDO's flip augmentation)
-from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS  # noqa: E402
 
 
 def load_initial_poses(path: str, num: int, num_joints: int,
@@ -172,7 +169,7 @@ class ScoreHead(BaseLiftingHead):
                 R = torch.stack([c, z, s, z, o, z, -s, z, c],
                                 1).reshape(b, 3, 3)
             else:  # uniform rotation: a Gaussian quaternion
-                R = quaternion_matrix_unnormalized(
+                R = quaternion_to_matrix(
                     torch.randn(b, 4, device=x0.device, dtype=x0.dtype))
             x0 = x0 @ R.transpose(1, 2)
         return x0
