@@ -5,7 +5,6 @@ themselves run the released models; one small speed sweep runs here for
 real)."""
 import json
 
-import numpy as np
 import pytest
 
 from poselift_mm.benchmark import report, runners, suite, table
