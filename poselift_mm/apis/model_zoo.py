@@ -24,7 +24,8 @@ from typing import Optional
 __all__ = ['ModelInfo', 'repo_root', 'metafiles', 'list_models',
            'get_model', 'repo_path', 'absolute_repo_paths', 'load_config']
 
-PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# realpath: an install may link the package into site-packages
+PACKAGE_DIR = osp.dirname(osp.dirname(osp.realpath(__file__)))
 # first path component of the repository-relative paths configs name
 REPO_DIRS = ('data', 'checkpoints', 'work_dirs', 'demo')
 

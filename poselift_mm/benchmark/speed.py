@@ -81,7 +81,8 @@ def speed_call(lifter, model: BenchModel, batch: int):
         conf = torch.ones(batch, k)
         f = torch.full((batch, 2), 1145.)
         c = torch.full((batch, 2), 500.)
-        return (lambda: lifter.lift(uv, conf, f, c)), batch
+        return (lambda: lifter.head.lift(uv, conf, f, c,
+                                         test_cfg=lifter.test_cfg)), batch
     if model.family == 'diffpose':
         t = lifter.num_frames or 1
         uv = torch.rand(batch, t, k, 2) * 0.6 - 0.3

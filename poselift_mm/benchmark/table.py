@@ -48,8 +48,9 @@ class BenchModel:
     ``zoo``: metafile model name (config and weights from the metafile),
     or None with ``config`` (repository-relative) and ``checkpoint``
     'train'. ``family`` says how a speed job calls the model: 'zedo'
-    (``lift`` on pixels with intrinsics), 'diffpose' (``lift`` on screen
-    2D), 'mmpose' (backbone + head on (B, 2K, T)). ``video``: its speed
+    (its head's ``lift``, IPO + OIL, on pixels with intrinsics),
+    'diffpose' (``lift`` on screen 2D), 'mmpose' (backbone + head on
+    (B, 2K, T)). ``video``: its speed
     sweeps other than batch lift 4 windows per call (else 64 samples).
     ``tcn_window``: a VideoPose3D TCN whose window is 3^len(kernel_sizes)
     frames (the window sweep changes its blocks). ``quick_all_sets``:

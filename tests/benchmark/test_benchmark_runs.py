@@ -61,3 +61,14 @@ def test_released_lifter_speed_job_from_another_directory(tmp_path,
     (point, ) = out['points']
     assert point['batch'] == point['poses'] == 1
     assert point['flops'] > 0 and point['poses_per_s'] > 0
+
+
+def test_zedo_iterations_sweep_reaches_the_optimiser():
+    """OIL iterations set through the config change the work of a call:
+    twice the iterations, about twice the OIL FLOPs."""
+    out = suite.run_job_here(dict(
+        kind='speed', model='ZeDO (zero-shot), OIL 50',
+        variable='iterations', values=[2, 4], repeats=1))
+    two, four = out['points']
+    assert two['batch'] == four['batch'] == 64
+    assert four['flops'] == pytest.approx(2 * two['flops'], rel=0.05)

@@ -70,3 +70,20 @@ def test_released_lifter_builds_from_another_directory(tmp_path,
                                                         'data/h36m_mocap')
     model = init_lifter(cfg, m.weights, device='cpu')
     assert type(model).__name__ == 'ZeDOLifter'
+
+
+def test_resolution_in_a_fresh_process_elsewhere(tmp_path):
+    """As a tool sees it: a new interpreter in another directory, the
+    package found through the install (possibly a link into
+    site-packages), not through the current directory."""
+    import subprocess
+    import sys
+    code = ('from poselift_mm.apis.model_zoo import get_model, repo_root\n'
+            "m = get_model('zedo_prior-mlp512_h36m-mocap_cpu')\n"
+            'print(repo_root()); print(m.config); print(m.weights)')
+    proc = subprocess.run([sys.executable, '-c', code], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    root, config, weights = proc.stdout.split()[-3:]
+    assert root == str(REPO)
+    assert osp.isfile(config) and osp.isfile(weights)
