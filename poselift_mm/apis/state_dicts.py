@@ -6,6 +6,8 @@ from typing import Optional
 
 import torch
 
+from poselift_mm.utils.checkpoint import state_mismatch
+
 __all__ = ['strip_module_prefix', 'check_state_keys', 'checked_tensor']
 
 
@@ -21,11 +23,9 @@ def check_state_keys(raw: dict, ref: dict, src: str, where: str, name: str,
     """``ValueError`` naming ``src``/``where`` and the missing, unexpected
     and misshaped keys unless ``raw`` has exactly ``ref``'s keys and
     shapes; ``hint`` (what the file looks like instead) is appended."""
-    missing = [k for k in ref if k not in raw]
-    extra = [k for k in raw if k not in ref]
-    wrong = [k for k in ref if k in raw and (
-        not torch.is_tensor(raw[k])
-        or tuple(raw[k].shape) != tuple(ref[k].shape))]
+    missing, extra, wrong = state_mismatch(raw, ref)
+    wrong += [k for k in ref if k in raw and k not in wrong and
+              not torch.is_tensor(raw[k])]
     if not (missing or extra or wrong):
         return
     msg = [f'{src}: {where} does not match {name}']

@@ -1,6 +1,24 @@
 """Checkpoint checks that turn silent mismatches into clear errors."""
+from typing import List, Mapping, Tuple
+
 import torch.nn as nn
 from mmengine.runner.checkpoint import _load_checkpoint
+
+__all__ = ['state_mismatch', 'check_checkpoint_fits',
+           'load_foreign_checkpoint']
+
+
+def state_mismatch(state: Mapping, ref: Mapping
+                   ) -> Tuple[List[str], List[str], List[str]]:
+    """How ``state`` (name -> tensor) fails to fit ``ref``: the keys of
+    ``ref`` it lacks, its keys ``ref`` lacks, and the shared keys whose
+    value is not a tensor of ``ref``'s shape; each in ``ref`` / ``state``
+    order. All empty: it fits."""
+    missing = [k for k in ref if k not in state]
+    unexpected = [k for k in state if k not in ref]
+    wrong = [k for k in ref if k in state and tuple(
+        getattr(state[k], 'shape', (None, ))) != tuple(ref[k].shape)]
+    return missing, unexpected, wrong
 
 
 def check_checkpoint_fits(model: nn.Module, filename: str) -> dict:
@@ -12,16 +30,13 @@ def check_checkpoint_fits(model: nn.Module, filename: str) -> dict:
         raise ValueError(f'{filename} is not a checkpoint (got '
                          f'{type(checkpoint).__name__})')
     state = checkpoint.get('state_dict', checkpoint)
-    ckpt_shapes = {
-        k[len('module.'):] if k.startswith('module.') else k: tuple(v.shape)
-        for k, v in state.items()
-        if hasattr(v, 'shape') and not k.startswith('ema_')
-    }
-    model_shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    missing = sorted(set(model_shapes) - set(ckpt_shapes))
-    unexpected = sorted(set(ckpt_shapes) - set(model_shapes))
-    wrong = sorted(k for k in set(model_shapes) & set(ckpt_shapes)
-                   if model_shapes[k] != ckpt_shapes[k])
+    state = {k[len('module.'):] if k.startswith('module.') else k: v
+             for k, v in state.items()
+             if hasattr(v, 'shape') and not k.startswith('ema_')}
+    model_state = model.state_dict()
+    missing, unexpected, wrong = state_mismatch(state, model_state)
+    ckpt_shapes = {k: tuple(state[k].shape) for k in wrong}
+    model_shapes = {k: tuple(model_state[k].shape) for k in wrong}
     if missing or unexpected or wrong:
         parts = []
         if missing:

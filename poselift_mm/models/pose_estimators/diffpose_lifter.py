@@ -16,6 +16,7 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmpose.registry import MODELS
 
+from poselift_mm.utils.checkpoint import state_mismatch
 from .base_lifter import BaseLifter
 
 __all__ = ['DiffPoseLifter']
@@ -35,12 +36,13 @@ def load_submodule(module, path: str, name: str, skip=()) -> None:
         raise ValueError(f'{path}: no {name}.* weights (a checkpoint of '
                          'another model?)')
     ref = module.state_dict()
-    wrong = [f'{k}: {tuple(v.shape)} vs {tuple(ref[k].shape)}'
-             for k, v in sub.items() if k in ref and v.shape != ref[k].shape]
+    missing, unexpected, wrong = state_mismatch(sub, ref)
     if wrong:
-        raise ValueError(f'{path}: {name}.* weights do not fit this config: '
-                         f'shape mismatch {wrong[:3]}')
-    missing, unexpected = module.load_state_dict(sub, strict=False)
+        raise ValueError(
+            f'{path}: {name}.* weights do not fit this config: shape '
+            'mismatch ' + str([f'{k}: {tuple(sub[k].shape)} vs '
+                               f'{tuple(ref[k].shape)}' for k in wrong[:3]]))
+    module.load_state_dict(sub, strict=False)
     if missing or unexpected:
         raise ValueError(f'{path}: {name}.* weights do not fit this config: '
                          f'missing {missing[:5]}, unexpected {unexpected[:5]}')
