@@ -18,8 +18,11 @@ from mmpose.registry import MODELS
 from poselift_mm.diffusion.ddim import (alphas_cumprod, antithetic_timesteps,
                                         ddim_sample, linear_betas, q_sample)
 from poselift_mm.models.priors.gmm import GMMPrior
+from poselift_mm.geometry.screen import screen_to_pixels
 from poselift_mm.models.utils import (OUTPUT_FRAMES, aggregate_hypotheses,
-                                      hypothesis_spread, read_scores,
+                                      hypothesis_reprojection,
+                                      hypothesis_spread, read_cameras,
+                                      read_image_sizes, read_scores,
                                       read_targets, select_frame)
 from .base_lifting_head import BaseLiftingHead
 from .pose_regression_head import pose_loss
@@ -56,7 +59,9 @@ class DiffPoseHead(BaseLiftingHead):
     ``start_noise`` (False = released behaviour: a deterministic refiner;
     True = the paper's stochastic start: every hypothesis is noised
     independently to ``timesteps[-1]`` with the GMM-shaped scale),
-    ``aggregate`` 'mean' or 'median', ``center_init`` (subtract the root of
+    ``aggregate`` 'mean', 'median' or 'jagg' (per joint the hypothesis
+    that reprojects closest to the 2D, D3DP's J-Agg; needs the camera, or
+    the image size for a default pinhole), ``center_init`` (subtract the root of
     the initial pose), ``return_hypotheses``, ``min_score`` (detector scores
     below it are clamped when scaling the noise), ``xyz_noise_by_score``
     (with ``start_noise``: a joint's xyz start noise is also divided by its
@@ -90,9 +95,10 @@ class DiffPoseHead(BaseLiftingHead):
 
     def check_test_cfg(self, test_cfg: Optional[dict]) -> dict:
         cfg = super().check_test_cfg(test_cfg)
-        if cfg['aggregate'] not in ('mean', 'median'):
+        if cfg['aggregate'] not in ('mean', 'median', 'jagg'):
             raise ValueError("DiffPoseHead: test_cfg.aggregate must be "
-                             f"'mean' or 'median', got {cfg['aggregate']!r}")
+                             "'mean', 'median' or 'jagg', got "
+                             f"{cfg['aggregate']!r}")
         if cfg['output_frame'] not in OUTPUT_FRAMES:
             raise ValueError('DiffPoseHead: test_cfg.output_frame must be '
                              f"one of {OUTPUT_FRAMES}, got "
@@ -208,7 +214,8 @@ class DiffPoseHead(BaseLiftingHead):
                           generator=generator)
         hyps = out.reshape(b, h, t, k, c)[..., 2:]
         hyps = hyps - hyps[..., ri:ri + 1, :]
-        agg, _ = aggregate_hypotheses(hyps, cfg['aggregate'])
+        agg, _ = aggregate_hypotheses(
+            hyps, 'mean' if cfg['aggregate'] == 'jagg' else cfg['aggregate'])
         return dict(keypoints=agg, hypotheses=hyps,
                     spread=hypothesis_spread(hyps))
 
@@ -222,7 +229,26 @@ class DiffPoseHead(BaseLiftingHead):
         cfg = self.check_test_cfg(test_cfg)
         uv, init = feats
         scores = read_scores(batch_data_samples, uv.shape).to(uv.device)
-        out = select_frame(self.lift(uv, init, scores, cfg),
-                           cfg['output_frame'])
+        out = self.lift(uv, init, scores, cfg)
+        if cfg['aggregate'] == 'jagg':
+            out['keypoints'] = self.joint_wise(out['hypotheses'], uv, scores,
+                                               batch_data_samples)
+        out = select_frame(out, cfg['output_frame'])
         return self.decode_windows(out, cfg['return_hypotheses'])
+
+    def joint_wise(self, hyps, uv, scores, batch_data_samples):
+        """D3DP's J-Agg of ``hyps`` (B, H, T, K, 3) against the screen 2D
+        ``uv`` (B, T, K, 2), taken back to pixels with each sample's image
+        size and reprojected through its camera -> (B, T, K, 3)."""
+        b, h, t, k = hyps.shape[:4]
+        wh = read_image_sizes(batch_data_samples, uv.device)[:, None, None]
+        px = screen_to_pixels(uv, wh[..., 0], wh[..., 1]).reshape(b * t, k, 2)
+        f, c, kd, p, _ = read_cameras(batch_data_samples, uv.device)
+        rep = lambda v: None if v is None else v.repeat_interleave(t, 0)  # noqa
+        hy = hyps.transpose(1, 2).reshape(b * t, h, k, 3)
+        conf = scores.reshape(b * t, k).clamp_min(1e-4)
+        err = hypothesis_reprojection(hy, px, conf, rep(f), rep(c), rep(kd),
+                                      rep(p))
+        agg, _ = aggregate_hypotheses(hy, 'jagg', reproj=err)
+        return agg.reshape(b, t, k, 3)
 

@@ -23,7 +23,7 @@ from poselift_mm.diffusion.sde import SubVPSDE, dsm_loss
 from poselift_mm.diffusion.zedo_optim import ipo, oil, reprojection_error
 from poselift_mm.geometry.camera import pixels_to_rays
 from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS, quaternion_to_matrix
-from poselift_mm.models.utils import (aggregate_hypotheses,
+from poselift_mm.models.utils import (AGGREGATES, aggregate_hypotheses,
                                       hypothesis_spread, read_cameras,
                                       read_scores, read_targets)
 from .base_lifting_head import BaseLiftingHead
@@ -34,7 +34,10 @@ DEFAULT_IPO = dict(iters=500, lr=0.1, joints=(0, 1, 4), axes='z', depth=3.,
                    scale_range=(0.5, 2.))
 DEFAULT_OIL = dict(iters=1000, t_start=0.1, t_end=0.01,
                    fix_translation_frac=0.2, mode='original', ref_iters=1000)
+# selections that also ask the prior (ScoreHead.prior_residual)
+PRIOR_AGGREGATES = ('min_prior', 'min_reproj_prior')
 DEFAULT_TEST = dict(ipo={}, oil={}, aggregate='min_reproj',
+                    prior_select=dict(t=(0.01, 0.03, 0.1), draws=4, seed=0),
                     default_focal=None, use_distortion=True,
                     conf_range=(1e-4, 1.), chunk_size=None,
                     return_hypotheses=True)
@@ -85,7 +88,13 @@ class ScoreHead(BaseLiftingHead):
     Test settings (``test_cfg``): ``ipo`` / ``oil`` dicts (defaults: the
     paper's H36M values, :data:`DEFAULT_IPO`, :data:`DEFAULT_OIL`);
     ``aggregate`` 'min_reproj' (the hypothesis of lowest
-    confidence-weighted reprojection error), 'mean' or 'median';
+    confidence-weighted reprojection error), 'mean', 'median', 'jagg'
+    (per joint, the hypothesis of lowest reprojection error: D3DP's
+    J-Agg), 'min_prior' (the hypothesis the prior finds most likely:
+    lowest denoising residual, :meth:`prior_residual`) or
+    'min_reproj_prior' (lowest sum of the two, each divided by its median
+    over the hypotheses); ``prior_select`` (times, draws, seed of the
+    residual);
     ``default_focal`` (px, see the module doc); ``use_distortion``;
     ``conf_range`` (ZeDO clamps confidences to [1e-4, 1], so all-zero
     confidences act as uniform ones); ``chunk_size`` (max poses per
@@ -132,9 +141,9 @@ class ScoreHead(BaseLiftingHead):
 
     def check_test_cfg(self, test_cfg: Optional[dict]) -> dict:
         cfg = super().check_test_cfg(test_cfg)
-        if cfg['aggregate'] not in ('min_reproj', 'mean', 'median'):
-            raise ValueError("ScoreHead: test_cfg.aggregate must be "
-                             "'min_reproj', 'mean' or 'median', got "
+        if cfg['aggregate'] not in AGGREGATES + PRIOR_AGGREGATES:
+            raise ValueError('ScoreHead: test_cfg.aggregate must be one of '
+                             f"{AGGREGATES + PRIOR_AGGREGATES}, got "
                              f"{cfg['aggregate']!r}")
         cfg['ipo'] = {**DEFAULT_IPO, **(cfg.get('ipo') or {})}
         cfg['oil'] = {**DEFAULT_OIL, **(cfg.get('oil') or {})}
@@ -229,11 +238,46 @@ class ScoreHead(BaseLiftingHead):
                     translation=(T[:, None] + root).reshape(n, s, 3),
                     reproj_error=err.reshape(n, s, -1))
 
+    @torch.no_grad()
+    def prior_residual(self, hyps, t=(0.01, 0.03, 0.1), draws: int = 4,
+                       seed: int = 0) -> torch.Tensor:
+        """Denoising residual (N, S) of root-relative hypotheses (N, S, K,
+        3): mean over ``t`` and ``draws`` of ``|eps_hat(x_t, t) - z|^2``
+        with ``x_t`` the hypothesis noised by the SDE's marginal, the
+        denoising score-matching loss (Vincent 2011) whose expectation
+        bounds the negative log-likelihood (Song et al., NeurIPS 2021), so
+        lower is more likely under the prior. Draws are seeded: the same
+        input gives the same choice."""
+        n, s, k = hyps.shape[:3]
+        x0 = hyps.reshape(n * s, k, 3)
+        g = torch.Generator(device=x0.device).manual_seed(int(seed))
+        total = x0.new_zeros(n * s)
+        for tv in t:
+            tt = x0.new_full((n * s, ), float(tv))
+            mean, std = self.sde.marginal_prob(x0, tt)
+            for _ in range(int(draws)):
+                z = torch.randn(x0.shape, generator=g, device=x0.device,
+                                dtype=x0.dtype)
+                eps = self.noise(mean + std * z, tt)
+                total += (eps - z).pow(2).sum((1, 2))
+        return (total / (len(t) * int(draws))).reshape(n, s)
+
     def aggregate(self, hyps, reproj, conf, test_cfg: Optional[dict] = None):
         """(N, S, K, 3), (N, S, K), (N, K) -> deployable (N, K, 3), index of
-        the chosen hypothesis (N,) (-1 for mean/median)."""
-        mode = self.check_test_cfg(test_cfg)['aggregate']
-        return aggregate_hypotheses(hyps, mode, reproj=reproj, conf=conf)
+        the chosen hypothesis (N,) (-1 for mean/median/jagg)."""
+        cfg = self.check_test_cfg(test_cfg)
+        mode = cfg['aggregate']
+        if mode not in PRIOR_AGGREGATES:
+            return aggregate_hypotheses(hyps, mode, reproj=reproj, conf=conf)
+        score = self.prior_residual(hyps, **cfg['prior_select'])
+        if mode == 'min_reproj_prior':
+            w = conf[:, None]
+            rep = (reproj * w).sum(-1) / w.sum(-1)
+            med = lambda v: v / v.median(1, keepdim=True).values.clamp_min(  # noqa
+                1e-12)
+            score = med(score) + med(rep)
+        best = score.argmin(1)
+        return hyps[torch.arange(len(best)), best], best
 
     @torch.no_grad()
     def predict(self, feats, batch_data_samples, test_cfg: dict = {}):
@@ -267,7 +311,11 @@ class ScoreHead(BaseLiftingHead):
         out = {key: torch.cat([q[key] for q in parts]) for key in parts[0]}
         hyps, reproj = out['hypotheses'], out['reproj_error']
         agg, best = self.aggregate(hyps, reproj, cf, cfg)
-        idx = best.clamp_min(0)
+        # the root position of the chosen hypothesis; for the per-joint
+        # or averaged aggregates, that of the best-reprojecting one
+        fallback = aggregate_hypotheses(hyps, 'min_reproj', reproj=reproj,
+                                        conf=cf)[1]
+        idx = torch.where(best >= 0, best, fallback)
         trans = out['translation'][torch.arange(len(idx)), idx]
         # (B*T, ...) -> (B, [T,] ...), hypotheses (B, S, [T,] ...)
         sq = (lambda v: v.reshape(b, *v.shape[1:])) if t == 1 else (  # noqa

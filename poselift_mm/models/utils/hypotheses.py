@@ -1,14 +1,21 @@
 """Multi-hypothesis post-processing shared by the lifting heads: the
-spread of a hypothesis set, its aggregation, and picking one frame of a
-window. Pure tensor functions."""
+spread of a hypothesis set, its aggregation (deployable: no ground truth),
+and picking one frame of a window. Pure tensor functions."""
 from typing import Optional
 
 import torch
 
+from poselift_mm.diffusion.zedo_optim import (ls_translation,
+                                              reprojection_error)
+from poselift_mm.geometry.camera import pixels_to_rays
+
 __all__ = ['hypothesis_spread', 'aggregate_hypotheses', 'select_frame',
-           'OUTPUT_FRAMES']
+           'hypothesis_reprojection', 'OUTPUT_FRAMES', 'AGGREGATES']
 
 OUTPUT_FRAMES = (None, 'last', 'centre')
+# 'jagg': D3DP's joint-wise reprojection aggregation; 'min_reproj': the
+# whole hypothesis of lowest weighted reprojection error (ZeDO's choice)
+AGGREGATES = ('mean', 'median', 'min_reproj', 'jagg')
 
 
 def hypothesis_spread(hyps: torch.Tensor, dim: int = 1) -> torch.Tensor:
@@ -25,11 +32,15 @@ def aggregate_hypotheses(hyps: torch.Tensor, mode: str, dim: int = 1,
                          reproj: Optional[torch.Tensor] = None,
                          conf: Optional[torch.Tensor] = None):
     """(N, H, K, 3) hypotheses -> (N, K, 3) deployable pose and the index
-    (N,) of the chosen hypothesis (-1 for 'mean' / 'median').
+    (N,) of the chosen hypothesis (-1 for 'mean' / 'median' / 'jagg').
 
-    ``mode``: 'mean' / 'median' per coordinate, or 'min_reproj', the
+    ``mode``: 'mean' / 'median' per coordinate; 'min_reproj', the
     hypothesis of lowest ``conf``-weighted mean reprojection error
-    (``reproj`` (N, H, K) px, ``conf`` (N, K); ZeDO's deployable choice).
+    (``reproj`` (N, H, K) px, ``conf`` (N, K); ZeDO's deployable choice);
+    'jagg', per joint the hypothesis whose joint reprojects closest to the
+    2D (D3DP's joint-wise reprojection-based aggregation, Shan et al.,
+    ICCV 2023, Sec. 3.4; root-relative hypotheses, so the root's own pick
+    does not matter).
     """
     n = hyps.shape[0]
     none = hyps.new_full((n, ), -1).long()
@@ -37,9 +48,13 @@ def aggregate_hypotheses(hyps: torch.Tensor, mode: str, dim: int = 1,
         return hyps.mean(dim), none
     if mode == 'median':
         return hyps.median(dim).values, none
+    if mode == 'jagg':
+        best = reproj.argmin(1)  # (N, K)
+        idx = best[:, None, :, None].expand(-1, 1, -1, hyps.shape[-1])
+        return hyps.gather(1, idx)[:, 0], none
     if mode != 'min_reproj':
-        raise ValueError(f"aggregate must be 'mean', 'median' or "
-                         f"'min_reproj', got {mode!r}")
+        raise ValueError(f'aggregate must be one of {AGGREGATES}, got '
+                         f'{mode!r}')
     w = conf[:, None]
     best = ((reproj * w).sum(-1) / w.sum(-1)).argmin(1)
     return hyps[torch.arange(n), best], best
@@ -62,3 +77,26 @@ def select_frame(out: dict, keep: Optional[str], frame_dim: int = 1) -> dict:
         d = frame_dim + 1 if key == 'hypotheses' else frame_dim
         sel[key] = v.narrow(d, j, 1) if torch.is_tensor(v) else v
     return sel
+
+
+def hypothesis_reprojection(hyps: torch.Tensor, uv: torch.Tensor,
+                            conf: torch.Tensor, f, c, k=None, p=None):
+    """Per-joint reprojection error (N, H, K) px of root-relative
+    hypotheses ``hyps`` (N, H, K, 3) metres against ``uv`` (N, K, 2) px.
+
+    Each hypothesis is placed by its own least-squares translation onto
+    the keypoints' rays (``ls_translation``, weighted by ``conf`` (N, K)),
+    so no ground-truth root is used; ``f``, ``c`` (N, 2), ``k`` (N, 3),
+    ``p`` (N, 2) | None.
+    """
+    n, h, nj = hyps.shape[:3]
+    rep = lambda v: None if v is None else v.repeat_interleave(h, 0)  # noqa
+    uv_h, conf_h, f_h, c_h, k_h, p_h = (rep(v) for v in (uv, conf, f, c, k,
+                                                          p))
+    rays = pixels_to_rays(uv_h, f_h[:, None], c_h[:, None],
+                          None if k_h is None else k_h[:, None],
+                          None if p_h is None else p_h[:, None])
+    x = hyps.reshape(n * h, nj, 3)
+    t = ls_translation(x, rays, conf_h)
+    err = reprojection_error(x + t[:, None], uv_h, f_h, c_h, k_h, p_h)
+    return err.reshape(n, h, nj)

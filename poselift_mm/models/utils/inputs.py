@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 __all__ = ['unpack_keypoints', 'read_scores', 'read_targets',
-           'read_cameras']
+           'read_cameras', 'read_image_sizes']
 
 
 def unpack_keypoints(inputs, num_joints: int, who: str) -> torch.Tensor:
@@ -134,3 +134,20 @@ def read_cameras(data_samples, device, default_focal: Optional[float] = None,
     if not use_distortion or (not k.any() and not p.any()):
         k = p = None
     return f, c, k, p, defaulted is not None
+
+
+def read_image_sizes(data_samples, device=None) -> torch.Tensor:
+    """(B, 2) image ``w``, ``h`` px of each sample (``camera_param`` 'w',
+    'h', else ``ori_shape``): what the screen normalisation divided by."""
+    out = []
+    for i, ds in enumerate(data_samples):
+        cam = ds.metainfo.get('camera_param') or {}
+        w, h = cam.get('w'), cam.get('h')
+        if (w is None or h is None) and ds.metainfo.get('ori_shape'):
+            h, w = ds.metainfo['ori_shape'][:2]
+        if w is None or h is None:
+            raise ValueError(f'data sample {i} has no image size '
+                             "(camera_param 'w', 'h' or ori_shape)")
+        out.append((float(np.asarray(w).reshape(-1)[0]),
+                    float(np.asarray(h).reshape(-1)[0])))
+    return torch.tensor(out, device=device)
