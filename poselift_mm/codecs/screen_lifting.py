@@ -10,26 +10,44 @@ import numpy as np
 from mmpose.codecs import VideoPoseLifting
 from mmpose.registry import KEYPOINT_CODECS
 
+from poselift_mm.geometry.screen import pixels_to_screen
+
 __all__ = ['ScreenPoseLifting']
 
 
 @KEYPOINT_CODECS.register_module()
 class ScreenPoseLifting(VideoPoseLifting):
-    """``VideoPoseLifting`` + ``keypoints_visible`` in ``gt_instances``."""
+    """``VideoPoseLifting`` + ``keypoints_visible`` (and, when the data
+    has them, DiffPose's per-frame 2D mixtures ``keypoints_gmm``) in
+    ``gt_instances``."""
+    auxiliary_encode_keys = VideoPoseLifting.auxiliary_encode_keys | {
+        'keypoints_gmm'}
     instance_mapping_table = dict(
         keypoints_visible='keypoints_visible',
+        keypoints_gmm='keypoints_gmm',
         lifting_target='lifting_target',
         lifting_target_visible='lifting_target_visible')
 
     def encode(self, keypoints, keypoints_visible=None, lifting_target=None,
-               lifting_target_visible=None, camera_param=None) -> dict:
+               lifting_target_visible=None, camera_param=None,
+               keypoints_gmm=None) -> dict:
         """``VideoPoseLifting.encode``; for a window of T 2D frames with
         fewer target frames (a causal or centred window lifting one frame)
         ``keypoints_visible`` is also returned as (1, T, K), so that the
-        instance fields of ``gt_instances`` keep one length."""
+        instance fields of ``gt_instances`` keep one length.
+        ``keypoints_gmm`` (T, K, C, 5) [pi, mu_u, mu_v, sigma_u, sigma_v]
+        with means in pixels (DiffPose's files) comes back with its means
+        in the same screen units as the keypoints (DiffPose's
+        ``create_2d_data``); sigma is kept as stored."""
         encoded = super().encode(keypoints, keypoints_visible,
                                  lifting_target, lifting_target_visible,
                                  camera_param)
+        if keypoints_gmm is not None:
+            gmm = np.array(keypoints_gmm, np.float32)
+            gmm[..., 1:3] = pixels_to_screen(gmm[..., 1:3],
+                                             camera_param['w'],
+                                             camera_param['h'])
+            encoded['keypoints_gmm'] = gmm
         if keypoints_visible is not None and lifting_target is not None:
             vis = np.asarray(keypoints_visible)
             k = vis.shape[-1]
@@ -38,4 +56,7 @@ class ScreenPoseLifting(VideoPoseLifting):
                 else 1
             if vis.size // max(k, 1) != n_target:
                 encoded['keypoints_visible'] = vis.reshape(1, -1, k)
+                if 'keypoints_gmm' in encoded:
+                    g = encoded['keypoints_gmm']
+                    encoded['keypoints_gmm'] = g.reshape(1, -1, *g.shape[-3:])
         return encoded

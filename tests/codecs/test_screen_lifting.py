@@ -28,3 +28,51 @@ def test_confidences_are_packed(codec):
         kp = results['keypoints'][0]
         u = packed['inputs'].reshape(17, 2, 1)[:, 0, 0].numpy()
         np.testing.assert_allclose(u, 2 * kp[:, 0] / 1000 - 1, atol=1e-6)
+
+
+def test_per_frame_gmm_reaches_the_head_in_screen_units():
+    """DiffPose's files store each frame's 2D mixture with means in pixels:
+    the codec packs it with the keypoints' screen normalisation, and the
+    head trains on a component's mean and sigma, as the original."""
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    rng = np.random.default_rng(1)
+    gmm = np.zeros((1, 17, 2, 5), np.float32)  # one frame, 2 components
+    gmm[..., 0] = [1., 0.]  # always the first component
+    gmm[..., 0, 1:3] = rng.uniform(100, 900, (1, 17, 2))
+    gmm[..., 0, 3:5] = rng.uniform(0.01, 0.05, (1, 17, 2))
+    gmm[..., 1, 1:5] = 1e3  # never drawn
+    results = dict(
+        keypoints=rng.uniform(0, 1000, (1, 17, 2)).astype(np.float32),
+        keypoints_visible=np.ones((1, 17), np.float32),
+        keypoints_gmm=gmm,
+        lifting_target=rng.normal(size=(1, 17, 3)).astype(np.float32),
+        lifting_target_visible=np.ones((1, 17), np.float32),
+        camera_param=dict(w=1000, h=1002))
+    codec = dict(type='ScreenPoseLifting', num_keypoints=17,
+                 reshape_keypoints=False)
+    results = GenerateTarget(encoder=codec)(results)
+    packed = PackPoseInputs(meta_keys=('camera_param', ))(results)
+    got = np.asarray(packed['data_samples'].gt_instances.keypoints_gmm)
+    mu_px = gmm[0, :, 0, 1:3]
+    want_u = 2 * mu_px[:, 0] / 1000 - 1
+    want_v = 2 * mu_px[:, 1] / 1000 - 1002 / 1000
+    np.testing.assert_allclose(got[0, :, 0, 1], want_u, atol=1e-6)
+    np.testing.assert_allclose(got[0, :, 0, 2], want_v, atol=1e-6)
+    np.testing.assert_array_equal(got[0, :, 0, 3:5], gmm[0, :, 0, 3:5])
+
+    head = MODELS.build(dict(
+        type='DiffPoseHead', denoiser=dict(
+            type='GCNdiff', num_joints=17, hid_dim=16, num_layers=1,
+            num_heads=2)))
+    seen = {}
+    head.denoising_loss = lambda x0, scale: seen.update(
+        x0=x0, scale=scale) or torch.zeros(())
+    uv = packed['inputs'].reshape(1, 17, 2, 1).permute(0, 3, 1, 2)
+    head.loss((uv.float(), None), [packed['data_samples']])
+    np.testing.assert_allclose(seen['x0'][0, :, 0].numpy(), want_u,
+                               atol=1e-6)
+    np.testing.assert_allclose(seen['scale'][0, :, :2].numpy(),
+                               gmm[0, :, 0, 3:5], atol=0)

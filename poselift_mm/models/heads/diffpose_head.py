@@ -22,7 +22,7 @@ from poselift_mm.geometry.screen import screen_to_pixels
 from poselift_mm.models.utils import (OUTPUT_FRAMES, aggregate_hypotheses,
                                       hypothesis_reprojection,
                                       hypothesis_spread, read_cameras,
-                                      read_image_sizes, read_scores,
+                                      read_gmm, read_image_sizes, read_scores,
                                       read_targets, select_frame)
 from .base_lifting_head import BaseLiftingHead
 from .pose_regression_head import pose_loss
@@ -106,9 +106,17 @@ class DiffPoseHead(BaseLiftingHead):
         return cfg
 
     # ---- noise scale -----------------------------------------------------
-    def draw_uv(self, uv):
-        """Training draw: ``(uv', sigma_uv)`` both like ``uv`` (..., K, 2)."""
-        if self.gmm is not None:
+    def draw_uv(self, uv, sample_gmm=None):
+        """Training draw: ``(uv', sigma_uv)`` both like ``uv`` (..., K, 2).
+
+        With the samples' own per-frame mixtures ``sample_gmm`` (..., K, C,
+        5) (DiffPose's data files): ``uv' = mu_k``, ``sigma = sigma_k`` for
+        a component k ~ Cat(pi) per joint, as the original trains; else the
+        head's GMM shifts ``uv`` by a component's mean and gives its sigma;
+        else sigma 1. A constant ``uv_noise_scale`` replaces the sigma."""
+        if sample_gmm is not None:
+            uv, sigma = GMMPrior.sample_per_sample(sample_gmm.to(uv))
+        elif self.gmm is not None:
             uv, sigma = self.gmm.sample(uv)
         else:
             sigma = torch.ones_like(uv)
@@ -162,7 +170,10 @@ class DiffPoseHead(BaseLiftingHead):
         losses = {}
         if train_cfg.get('train_backbone', False):
             losses.update(pose_loss(init, target, self.root_index, train_cfg))
-        uv_d, sigma = self.draw_uv(uv.reshape(-1, k, 2))
+        gmm = read_gmm(batch_data_samples, t, k)
+        uv_d, sigma = self.draw_uv(
+            uv.reshape(-1, k, 2),
+            None if gmm is None else gmm.reshape(-1, *gmm.shape[2:]))
         x0 = torch.cat([uv_d, target.reshape(-1, k, 3)], -1)
         losses['loss_diff'] = self.denoising_loss(x0,
                                                   self.noise_scale(sigma))

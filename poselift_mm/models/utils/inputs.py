@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 __all__ = ['unpack_keypoints', 'read_scores', 'read_targets',
-           'read_cameras', 'read_image_sizes']
+           'read_cameras', 'read_image_sizes', 'read_gmm']
 
 
 def unpack_keypoints(inputs, num_joints: int, who: str) -> torch.Tensor:
@@ -151,3 +151,18 @@ def read_image_sizes(data_samples, device=None) -> torch.Tensor:
         out.append((float(np.asarray(w).reshape(-1)[0]),
                     float(np.asarray(h).reshape(-1)[0])))
     return torch.tensor(out, device=device)
+
+
+def read_gmm(data_samples, num_frames: int, num_joints: int):
+    """(B, T, K, C, 5) per-frame 2D error mixtures ``keypoints_gmm`` of
+    every sample (screen units, from ``ScreenPoseLifting``), the last T
+    frames of each; None unless every sample has them."""
+    out = []
+    for ds in data_samples:
+        gi = ds.get('gt_instances')
+        g = None if gi is None else gi.get('keypoints_gmm')
+        if g is None:
+            return None
+        g = torch.as_tensor(np.asarray(g), dtype=torch.float32)
+        out.append(g.reshape(-1, num_joints, *g.shape[-2:])[-num_frames:])
+    return torch.stack(out)
