@@ -217,7 +217,8 @@ def _frames(gt: np.ndarray, lifted: dict) -> list:
         for inp, res in lifted.items():
             rec[inp] = {name: dict(
                 keypoints_3d=np.round(r['keypoints_3d'][i], 5).tolist(),
-                keypoint_spread=np.round(r['spread'][i], 5).tolist(),
+                keypoint_spread=None if r['spread'] is None else
+                np.round(r['spread'][i], 5).tolist(),
                 mpjpe_mm=round(float(r['errors']['mpjpe'][i]), 2))
                 for name, r in res.items()}
         frames.append(rec)

@@ -385,9 +385,10 @@ def relift_offline(inferencer, records: List[dict], image_size,
                              keypoint_format='h36m')
         disp = camera_to_display(out['keypoints_3d'],
                                  rebase=not disable_rebase_keypoint)
+        spread = out['keypoint_spread']  # None: no spread (1 hypothesis)
         for n, inst in enumerate(insts):
             inst['keypoints_3d_online'] = inst['keypoints_3d']
             inst['keypoints_3d'] = disp[n].astype(float).tolist()
-            inst['keypoint_spread'] = out['keypoint_spread'][n].astype(
-                float).tolist()
+            inst['keypoint_spread'] = None if spread is None else \
+                spread[n].astype(float).tolist()
     return records

@@ -19,14 +19,19 @@ import numpy as np
 import torch
 
 from poselift_mm.geometry.checks import check_camera
+from poselift_mm.geometry.format_detection import require_17_joint_format
 from poselift_mm.geometry.keypoint_formats import (KEYPOINT_FORMATS,
                                                    convert_keypoints)
 
 __all__ = ['init_lifter', 'lift_keypoints', 'video_windows',
-           'AUTO_FORMATS']
+           'resolve_keypoint_format', 'AUTO_FORMATS', 'FORMAT_HINT']
 
-# joint count -> the format 'auto' assumes (17 could also be COCO: explicit)
-AUTO_FORMATS = {17: 'h36m', 26: 'halpe26', 136: 'halpe'}
+# joint count -> the formats 'auto' chooses from (17: COCO-17 or
+# Human3.6M-17, told apart by geometry.format_detection)
+AUTO_FORMATS = {17: ('coco', 'h36m'), 26: ('halpe26', ), 136: ('halpe', )}
+# how to name the format explicitly, in the messages of 'auto'
+FORMAT_HINT = ("give it explicitly: keypoint_format='coco' or 'h36m' "
+               '(tools/lift.py: --format coco|h36m)')
 
 
 def init_lifter(config, checkpoint: Optional[str] = None,
@@ -145,14 +150,28 @@ def _as_array(x, name: str, trailing: Tuple[int, ...]) -> np.ndarray:
     return arr
 
 
-def _resolve_format(fmt: str, num_joints: int, n: int) -> str:
+def resolve_keypoint_format(fmt: str, keypoints: np.ndarray,
+                            scores: Optional[np.ndarray] = None,
+                            hint: str = FORMAT_HINT) -> Tuple[str, str]:
+    """``(format, how)`` of (N, K, 2) ``keypoints``: ``fmt`` itself
+    (``how='given'``) after checking its joint count, or for ``'auto'`` the
+    format of K joints: 26 Halpe-26, 136 Halpe, and 17 COCO-17 or
+    Human3.6M-17 decided from the geometry
+    (:func:`~poselift_mm.geometry.format_detection.require_17_joint_format`,
+    ``how`` = its vote summary). Undecidable 17-joint input raises a
+    ``ValueError`` that says how to give the format (``hint``)."""
+    n, num_joints = keypoints.shape[:2]
     if fmt == 'auto':
         if num_joints not in AUTO_FORMATS:
             raise ValueError(
                 f'keypoints: all {n} frames (0..{n - 1}) have {num_joints} '
-                'joints; supported: 17 (Human3.6M; COCO-17 needs '
-                "keypoint_format='coco'), 26 (Halpe-26), 136 (Halpe)")
-        return AUTO_FORMATS[num_joints]
+                'joints; supported: 17 (COCO-17 or Human3.6M-17), 26 '
+                '(Halpe-26), 136 (Halpe)')
+        choices = AUTO_FORMATS[num_joints]
+        if len(choices) == 1:
+            return choices[0], f'{num_joints} joints'
+        vote = require_17_joint_format(keypoints, scores, hint=hint)
+        return vote.format, f'detected: {vote.summary()}'
     if fmt not in KEYPOINT_FORMATS:
         raise ValueError(f'keypoint_format={fmt!r} is not one of '
                          f"'auto', {', '.join(map(repr, KEYPOINT_FORMATS))}")
@@ -161,7 +180,7 @@ def _resolve_format(fmt: str, num_joints: int, n: int) -> str:
         raise ValueError(
             f'keypoints: all {n} frames (0..{n - 1}) have {num_joints} '
             f"joints, keypoint_format={fmt!r} needs {want}")
-    return fmt
+    return fmt, 'given'
 
 
 def _camera(image_size, intrinsics) -> dict:
@@ -232,10 +251,12 @@ def lift_keypoints(keypoints,
     """Lift one person's 2D track (N, K, 2) px to (N, 17, 3) metres.
 
     Args:
-        keypoints: (N, K, 2) pixels of N frames of ONE person. K = 17 is
-            taken as Human3.6M-17 by ``keypoint_format='auto'`` (COCO-17
-            has 17 joints too: pass ``'coco'`` explicitly); 26 is
-            Halpe-26, 136 full Halpe. Other formats are converted with
+        keypoints: (N, K, 2) pixels of N frames of ONE person. With
+            ``keypoint_format='auto'``, K = 17 is COCO-17 or Human3.6M-17
+            as the geometry says (:mod:`poselift_mm.geometry.
+            format_detection`; a ``ValueError`` when it cannot tell: then
+            pass ``'coco'`` or ``'h36m'``); 26 is Halpe-26, 136 full
+            Halpe. Other formats are converted with
             :func:`~poselift_mm.geometry.keypoint_formats.convert_keypoints`.
         scores: (N, K) detector confidences (None: ones); 0 marks a missing
             joint. They become the samples' ``keypoints_visible``.
@@ -251,10 +272,17 @@ def lift_keypoints(keypoints,
     :func:`video_windows` (also with a causal config: its
     ``output_frame`` is ignored here); each frame's result comes from one
     window.
-    Returns ``keypoints_3d`` (N, 17, 3) root-relative camera-frame metres,
-    ``keypoint_spread`` (N, 17) metres (zeros when the model gives none),
+    Returns ``keypoints_3d`` (N, 17, 3) root-relative camera-frame metres
+    (x right, y down, z forward), ``keypoint_spread`` (N, 17) metres, the
+    spread of the lifter's hypotheses, or None: no spread (the model gives
+    none, or one hypothesis, whose spread is zero by construction),
     ``translation`` (N, 3) camera-frame root position in metres (only when
-    the model gives it, ZeDO) and ``keypoint_format='h36m'``.
+    the model gives it, ZeDO), ``keypoints_2d`` (N, 17, 2) px and
+    ``keypoint_scores`` (N, 17): the input as the lifter got it
+    (Human3.6M-17), ``keypoint_format='h36m'``, ``input_format`` (the
+    input's format) and ``input_format_reason`` ('given', or how 'auto'
+    chose it). :func:`poselift_mm.apis.output_schema.frames_from_lift`
+    makes the results-file frames of it.
     """
     from mmengine.dataset import pseudo_collate
 
@@ -276,7 +304,8 @@ def lift_keypoints(keypoints,
         if sc.shape != (n, k):
             raise ValueError(f'scores: expected shape ({n}, {k}) like the '
                              f'keypoints, got {sc.shape}')
-    fmt = _resolve_format(keypoint_format, k, n)
+    fmt, how = resolve_keypoint_format(keypoint_format, kp,
+                                       None if scores is None else sc)
     kp, sc = convert_keypoints(kp, sc, src=fmt)
     kp, sc = kp.astype(np.float32), sc.astype(np.float32)
 
@@ -326,9 +355,7 @@ def lift_keypoints(keypoints,
             for ds in model.test_step(pseudo_collate(samples)):
                 pred = ds.pred_instances
                 kp3d.append(_field(pred, 'keypoints', (t, joints, 3)))
-                s = _field(pred, 'keypoint_spread', (t, joints))
-                spread.append(np.zeros((t, joints), np.float32)
-                              if s is None else s)
+                spread.append(_field(pred, 'keypoint_spread', (t, joints)))
                 trans.append(_field(pred, 'translation', (t, 3)))
     finally:
         model.train(was_training)
@@ -336,9 +363,14 @@ def lift_keypoints(keypoints,
             test_cfg['output_frame'] = keep
     kp3d = np.stack(kp3d)[owner, offset]
     kp3d = kp3d - kp3d[:, root:root + 1]
-    out = dict(keypoints_3d=kp3d,
-               keypoint_spread=np.stack(spread)[owner, offset],
-               keypoint_format='h36m')
+    # no spread: a window without one, or all zeros (one hypothesis)
+    spread = None if any(v is None for v in spread) else \
+        np.stack(spread)[owner, offset]
+    if spread is not None and not spread.any():
+        spread = None
+    out = dict(keypoints_3d=kp3d, keypoint_spread=spread,
+               keypoints_2d=kp, keypoint_scores=sc, keypoint_format='h36m',
+               input_format=fmt, input_format_reason=how)
     if all(v is not None for v in trans):
         out['translation'] = np.stack(trans)[owner, offset]
     return out

@@ -98,11 +98,28 @@ def write_clusters(path, clusters, counts=None):
 
 
 def track(n, seed=0, k=17, image=IMAGE):
-    """(n, k, 2) px around the image centre, (n, k) scores in [0.3, 1]."""
+    """(n, k, 2) px around the image centre, (n, k) scores in [0.3, 1]:
+    for k = 17 the standing Human3.6M-17 POSE seen from 4 m (f = 1000 px),
+    jittered by 15 px, else random points."""
     rng = np.random.default_rng(seed)
     w, h = image
-    kp = np.array([w / 2, h / 2]) + rng.normal(0, 60, (n, k, 2))
+    if k != 17:
+        kp = np.array([w / 2, h / 2]) + rng.normal(0, 60, (n, k, 2))
+    else:
+        pose = POSE[:, :2] / (POSE[:, 2:] + 4.) * 1000.
+        kp = np.array([w / 2, h / 2]) + pose + rng.normal(0, 15, (n, k, 2))
     return kp, rng.uniform(0.3, 1., (n, k))
+
+
+def coco_track(n, seed=0):
+    """:func:`track`'s person as COCO-17: its body joints, and a face
+    (nose, eyes, ears: 2-19 px apart) on its head."""
+    kp, sc = track(n, seed)
+    head = kp[:, 9:10] + [[[0, -4], [-8, -12], [8, -12], [-19, -8],
+                           [19, -8]]]
+    coco = np.concatenate([head, kp[:, [11, 14, 12, 15, 13, 16, 4, 1, 5, 2,
+                                        6, 3]]], 1)
+    return coco, sc
 
 
 @pytest.fixture(scope='module')
@@ -193,14 +210,27 @@ def test_init_lifter_loads_weights_strictly(work, zedo):
 
 
 # ---- outputs ---------------------------------------------------------------
-def check_result(out, n):
+def check_result(out, n, spread=True):
     assert out['keypoint_format'] == 'h36m'
     assert out['keypoints_3d'].shape == (n, 17, 3)
-    assert out['keypoint_spread'].shape == (n, 17)
     assert np.isfinite(out['keypoints_3d']).all()
-    assert np.isfinite(out['keypoint_spread']).all()
+    if spread:
+        assert out['keypoint_spread'].shape == (n, 17)
+        assert np.isfinite(out['keypoint_spread']).all()
+    else:  # one hypothesis: no spread, not zeros
+        assert out['keypoint_spread'] is None
     assert (out['keypoints_3d'][:, 0] == 0).all()
     assert np.abs(out['keypoints_3d']).max() > 0.01  # not all zeros
+    assert out['keypoints_2d'].shape == (n, 17, 2)
+    assert out['keypoint_scores'].shape == (n, 17)
+
+
+def same_result(a, b):
+    """Equal lifting outputs (the input-format fields aside)."""
+    assert set(a) == set(b)
+    for key in a:
+        if not key.startswith('input_format'):
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
 def test_zedo_outputs_and_inputs(zedo, monkeypatch):
@@ -240,8 +270,9 @@ def test_diffpose_frame_inputs_are_screen_normalised(frame_model,
                                                      monkeypatch):
     calls = spy(frame_model, monkeypatch)
     kp, sc = track(5)
-    out = lift_keypoints(kp, sc, frame_model, image_size=IMAGE)
-    check_result(out, 5)
+    out = lift_keypoints(kp, sc, frame_model, image_size=IMAGE,
+                         keypoint_format='h36m')
+    check_result(out, 5, spread=False)
     assert 'translation' not in out
     inputs = torch.cat([x for x, _ in calls])[:, 0].numpy()
     w, h = IMAGE
@@ -264,28 +295,50 @@ def test_coco_and_halpe_inputs_equal_manual_conversion(which, zedo,
                                                        frame_model):
     model = zedo if which == 'zedo' else frame_model
     cam = dict(image_size=IMAGE)
-    kp, sc = track(4, seed=3)
+    kp, sc = coco_track(4, seed=3)
     h36m, h36m_sc = convert_keypoints(kp, sc, src='coco')
     direct = lift_keypoints(h36m, h36m_sc, model, **cam)
+    assert direct['input_format'] == 'h36m'  # detected
     coco = lift_keypoints(kp, sc, model, keypoint_format='coco', **cam)
-    for key in direct:
-        np.testing.assert_array_equal(coco[key], direct[key])
-    # a 17-joint input is H36M unless 'coco' is explicit
+    same_result(coco, direct)
+    assert (coco['input_format'], coco['input_format_reason']) == \
+        ('coco', 'given')
+    # 'auto' tells the 17-joint layouts apart by their geometry
     auto = lift_keypoints(kp, sc, model, **cam)
-    assert not np.allclose(auto['keypoints_3d'], coco['keypoints_3d'])
+    same_result(auto, coco)
+    assert auto['input_format'] == 'coco'
+    assert auto['input_format_reason'] == (
+        'detected: 4 of 4 frames look like COCO-17, 0 like Human3.6M-17, '
+        '0 undecided')
+    as_h36m = lift_keypoints(kp, sc, model, keypoint_format='h36m', **cam)
+    assert not np.allclose(as_h36m['keypoints_3d'], coco['keypoints_3d'])
     kp26, sc26 = track(4, seed=4, k=26)
     h36m, h36m_sc = convert_keypoints(kp26, sc26, src='halpe26')
     direct = lift_keypoints(h36m, h36m_sc, model, **cam)
     halpe = lift_keypoints(kp26, sc26, model, **cam)  # auto: 26 joints
-    for key in direct:
-        np.testing.assert_array_equal(halpe[key], direct[key])
+    same_result(halpe, direct)
+    assert halpe['input_format'] == 'halpe26'
+
+
+def test_undecidable_17_joints_are_refused(frame_model):
+    """No silent guess: without joints 2 and 3 the layouts cannot be told
+    apart; the message says how to name the format."""
+    kp, sc = track(3)
+    sc[:, 2:4] = 0.
+    with pytest.raises(ValueError, match=r"COCO-17 or Human3.6M-17.*"
+                       r"keypoint_format='coco' or 'h36m'.*--format "
+                       r"coco\|h36m"):
+        lift_keypoints(kp, sc, frame_model, image_size=IMAGE)
+    out = lift_keypoints(kp, sc, frame_model, image_size=IMAGE,
+                         keypoint_format='h36m')
+    check_result(out, 3, spread=False)
 
 
 def test_video_windows_cover_every_frame_once(video_model, monkeypatch):
     calls = spy(video_model, monkeypatch)
     kp, sc = track(12, seed=5)
     full = lift_keypoints(kp, sc, video_model, image_size=IMAGE)
-    check_result(full, 12)
+    check_result(full, 12, spread=False)
     inputs = torch.cat([x for x, _ in calls])
     assert inputs.shape == (3, 5, 17, 2)  # windows 0-4, 5-9, 7-11
     w, h = IMAGE
@@ -306,7 +359,7 @@ def test_video_windows_cover_every_frame_once(video_model, monkeypatch):
     np.testing.assert_allclose(one, kp3, rtol=0, atol=1e-6)
     # N < T: one window padded with the last frame
     short = lift_keypoints(kp[:3], sc[:3], video_model, image_size=IMAGE)
-    check_result(short, 3)
+    check_result(short, 3, spread=False)
     padded = lift_keypoints(kp[[0, 1, 2, 2, 2]], sc[[0, 1, 2, 2, 2]],
                             video_model, image_size=IMAGE)['keypoints_3d']
     np.testing.assert_allclose(short['keypoints_3d'], padded[:3], rtol=0,
