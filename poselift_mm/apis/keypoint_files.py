@@ -2,13 +2,18 @@
 ``tools/lift.py`` reads and writes, and :func:`lift_file` that runs it.
 
 Inputs (pixels, N frames of one person): ``.npz`` with ``keypoints``
-(N, K, 2) and optionally ``scores`` (N, K); ``.json``
-``{"keypoints": ..., "scores": ...}``; or ``.json`` MMPose inferencer
-predictions (a list of frames, each a list of instances or
-``{"frame_id": i, "instances": [...]}``; the first instance of each frame
-is taken). The output: ``{"keypoint_format", "joint_names", "units":
-"metres", "frames": [{"frame", "keypoints_3d", "keypoint_spread",
-("translation")}]}``, root-relative camera-frame metres.
+(N, K, 2) and optionally ``scores`` (N, K) and ``dataset_name`` (or
+``keypoint_format``); ``.json`` ``{"keypoints": ..., "scores": ...,
+("dataset_name": ...)}``; ``.json`` MMPose inferencer predictions (a list
+of frames, each a list of instances or ``{"frame_id": i, "instances":
+[...]}``; the first instance of each frame is taken); or ``.json`` of
+MMPose's demo scripts (``--save-predictions``: ``{"meta_info":
+{"dataset_name", ...}, "instance_info": [...]}``). A dataset name says the
+keypoint format; without one, 17 joints are told apart (COCO-17 or
+Human3.6M-17) by :mod:`poselift_mm.geometry.format_detection`, and an
+undecidable track is refused naming ``--format``. The output: a results
+file of :mod:`poselift_mm.apis.output_schema` (root-relative camera-frame
+metres), optionally rendered (:mod:`poselift_mm.apis.results_video`).
 """
 import json
 import os.path as osp
@@ -17,8 +22,8 @@ import time
 
 import numpy as np
 
-__all__ = ['FORMATS', 'LiftFileError', 'InputError', 'read_input',
-           'write_output', 'lift_file']
+__all__ = ['FORMATS', 'LiftFileError', 'InputError', 'read_track',
+           'read_input', 'input_format', 'write_output', 'lift_file']
 
 FORMATS = ('auto', 'h36m', 'coco', 'halpe26', 'halpe')
 
@@ -48,8 +53,35 @@ def _instances(frame, i: int, path: str):
     return inst
 
 
-def read_input(path: str):
-    """-> keypoints (N, K, 2) list/array, scores (N, K) or None."""
+def _dataset_name(value, path: str, key: str):
+    """A dataset / format name from a file (str, or a 0-d array)."""
+    if value is None:
+        return None
+    value = np.asarray(value).reshape(-1)
+    if value.size != 1 or not isinstance(value[0], (str, np.str_)):
+        raise InputError(f'{path}: {key!r} must be a name such as "coco"')
+    return str(value[0])
+
+
+def _named_format(data, path: str):
+    """The format a dict / npz names: ``dataset_name``, or
+    ``keypoint_format``, or MMPose's ``meta_info['dataset_name']``."""
+    keys = data.files if hasattr(data, 'files') else list(data)
+    for key in ('dataset_name', 'keypoint_format'):
+        if key in keys:
+            return _dataset_name(data[key], path, key)
+    meta = data['meta_info'] if 'meta_info' in keys else None
+    if isinstance(meta, dict) and meta.get('dataset_name') is not None:
+        return _dataset_name(meta['dataset_name'], path,
+                             'meta_info.dataset_name')
+    return None
+
+
+def read_track(path: str) -> dict:
+    """The input file -> ``dict(keypoints`` (N, K, 2) list/array,
+    ``scores`` (N, K) or None, ``dataset`` (the dataset / format name the
+    file gives, or None), ``frame_ids`` (N,) (the file's ``frame_id`` values,
+    else 0..N-1), ``track_id`` (the first instance's, else 0)``)."""
     if not osp.isfile(path):
         raise InputError(f'{path}: input file does not exist')
     ext = osp.splitext(path)[1].lower()
@@ -64,7 +96,8 @@ def read_input(path: str):
             raise InputError(f"{path}: key 'keypoints' (N, K, 2) is missing;"
                              f' found {files}')
         scores = data['scores'] if 'scores' in files else None
-        return _checked(data['keypoints'], scores, path)
+        return _track(data['keypoints'], scores, path,
+                      _named_format(data, path))
     if ext != '.json':
         raise InputError(f'{path}: unsupported input type {ext!r} (use '
                          '.npz or .json)')
@@ -73,11 +106,17 @@ def read_input(path: str):
             data = json.load(f)
     except (OSError, ValueError) as err:
         raise InputError(f'{path}: cannot read the JSON ({err})') from None
+    dataset = None
     if isinstance(data, dict):
-        if 'keypoints' not in data:
+        dataset = _named_format(data, path)
+        if 'instance_info' in data:  # MMPose's demo scripts
+            data = data['instance_info']
+        elif 'keypoints' in data:
+            return _track(data['keypoints'], data.get('scores'), path,
+                          dataset)
+        else:
             raise InputError(f'{path}: key "keypoints" is missing; found '
                              f'{sorted(data)}')
-        return _checked(data['keypoints'], data.get('scores'), path)
     if not isinstance(data, list) or not data:
         raise InputError(f'{path}: expected {{"keypoints": ...}} or a '
                          'non-empty list of frames (MMPose predictions)')
@@ -91,40 +130,40 @@ def read_input(path: str):
                          '"keypoint_scores" while others have')
     scores = [inst['keypoint_scores'] for inst in insts] if all(have) \
         else None
-    return _checked(kpts, scores, path)
+    ids = [f.get('frame_id') if isinstance(f, dict) else None for f in data]
+    out = _track(kpts, scores, path, dataset)
+    if all(isinstance(i, int) for i in ids):
+        out['frame_ids'] = ids
+    tid = insts[0].get('track_id')
+    if isinstance(tid, int):
+        out['track_id'] = tid
+    return out
 
 
-def _checked(keypoints, scores, path: str):
+def read_input(path: str):
+    """-> keypoints (N, K, 2) list/array, scores (N, K) or None (see
+    :func:`read_track`)."""
+    track = read_track(path)
+    return track['keypoints'], track['scores']
+
+
+def _track(keypoints, scores, path: str, dataset=None) -> dict:
     """Keypoints must be a non-empty sequence of frames."""
     ok = isinstance(keypoints, list) or (isinstance(keypoints, np.ndarray)
                                          and keypoints.ndim >= 1)
     if not ok or not len(keypoints):
         raise InputError(f'{path}: "keypoints" must be a non-empty (N, K, 2)'
                          ' array of frames')
-    return keypoints, scores
+    return dict(keypoints=keypoints, scores=scores, dataset=dataset,
+                frame_ids=list(range(len(keypoints))), track_id=0)
 
 
-def write_output(path: str, result: dict, joint_names) -> None:
-    from poselift_mm.utils.io import atomic_path
-
-    kp = np.round(result['keypoints_3d'].astype(np.float64), 6)
-    spread = np.round(result['keypoint_spread'].astype(np.float64), 6)
-    trans = result.get('translation')
-    frames = []
-    for i in range(len(kp)):
-        frame = dict(frame=i, keypoints_3d=kp[i].tolist(),
-                     keypoint_spread=spread[i].tolist())
-        if trans is not None:
-            frame['translation'] = np.round(
-                trans[i].astype(np.float64), 6).tolist()
-        frames.append(frame)
-    out = dict(keypoint_format=result['keypoint_format'],
-               joint_names=list(joint_names), units='metres',
-               frames=frames)
-    with atomic_path(path) as tmp:
-        with open(tmp, 'w') as f:
-            json.dump(out, f)
-
+def write_output(path: str, result: dict, meta: dict, track_id: int = 0,
+                 frame_ids=None) -> None:
+    """The results file (:mod:`~poselift_mm.apis.output_schema`) of one
+    :func:`~poselift_mm.apis.lift.lift_keypoints` result."""
+    from .output_schema import frames_from_lift, write_results
+    write_results(path, meta, frames_from_lift(result, track_id, frame_ids))
 
 
 def _print(msg: str) -> None:
@@ -146,20 +185,68 @@ def _load_model(config, checkpoint, device, cfg_options, trust: bool):
         raise LiftFileError(str(err)) from None
 
 
+def input_format(track: dict, format: str = 'auto', log=_print) -> str:
+    """The keypoint format to lift ``track`` (:func:`read_track`) with:
+    ``format`` when given (a warning in ``log`` when the file's dataset or
+    the geometry says otherwise), else the file's dataset name, else
+    'auto' (:func:`~poselift_mm.apis.lift.lift_keypoints` decides 17
+    joints by their geometry, or refuses naming ``--format``)."""
+    from poselift_mm.geometry.format_detection import (
+        KeypointFormatError, detect_17_joint_format, format_from_dataset)
+    num_joints = np.shape(track['keypoints'][0])[0] \
+        if len(np.shape(track['keypoints'][0])) else None
+    named = None
+    if track['dataset'] is not None:
+        try:
+            named = format_from_dataset(track['dataset'], num_joints,
+                                        'the file names dataset')
+        except KeypointFormatError as err:
+            if format == 'auto':
+                raise InputError(f'{err} (--format)') from None
+            log(f'[lift] warning: {err}; using --format {format}')
+    if format != 'auto':
+        if named is not None and named != format:
+            log(f'[lift] warning: the file names dataset '
+                f'{track["dataset"]!r} ({named}), --format {format} is used')
+        elif num_joints == 17 and format in ('coco', 'h36m'):
+            try:
+                kp = np.asarray(track['keypoints'], np.float64)
+                sc = None if track['scores'] is None else \
+                    np.asarray(track['scores'], np.float64)
+                vote = detect_17_joint_format(kp, sc)
+            except ValueError:  # bad input: lift_keypoints names it
+                vote = None
+            if vote is not None and vote.format not in (None, format):
+                log(f'[lift] warning: --format {format}, but the keypoints '
+                    f'look like {vote.format} ({vote.summary()})')
+        return format
+    if named is not None:
+        log(f'[lift] keypoint format {named} (the file names dataset '
+            f'{track["dataset"]!r})')
+        return named
+    return 'auto'
+
+
 def lift_file(input, config, checkpoint, out, image_size=None,
               intrinsics=None, format='auto', device=None, batch_size=1024,
-              cfg_options=None, trust_checkpoint=False, log=_print) -> None:
+              cfg_options=None, trust_checkpoint=False, render=None,
+              fps=None, log=_print) -> None:
     """Read ``input``, lift it with the lifter of ``config`` +
-    ``checkpoint``, write ``out`` (arguments: ``tools/lift.py``'s options;
-    ``intrinsics`` (fx, fy, cx, cy) px). Raises :class:`LiftFileError`
-    naming the problem."""
-    from poselift_mm.geometry.skeleton import H36M17_NAMES
-    from .lift import lift_keypoints
+    ``checkpoint``, write the results file ``out`` and, with ``render``,
+    its animation (arguments: ``tools/lift.py``'s options; ``intrinsics``
+    (fx, fy, cx, cy) px; ``fps`` of the input, None: unknown). Raises
+    :class:`LiftFileError` naming the problem."""
+    from .lift import FORMAT_HINT, lift_keypoints
+    from .output_schema import make_meta
     t0 = time.time()
     if batch_size < 1:
         raise InputError(f'--batch-size must be >= 1, got {batch_size}')
-    keypoints, scores = read_input(input)
+    if fps is not None and not fps > 0:
+        raise InputError(f'--fps must be > 0, got {fps}')
+    track = read_track(input)
+    keypoints, scores = track['keypoints'], track['scores']
     log(f'[lift] read {input}: {len(keypoints)} frames')
+    fmt = input_format(track, format, log)
     model = _load_model(config, checkpoint, device, cfg_options,
                         trust_checkpoint)
     log(f'[lift] model {type(model).__name__} from {checkpoint} on '
@@ -171,11 +258,30 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     try:
         result = lift_keypoints(keypoints, scores, model,
                                 image_size=image_size, intrinsics=intr,
-                                keypoint_format=format,
+                                keypoint_format=fmt,
                                 batch_size=batch_size)
     except (ValueError, TypeError) as err:
-        raise LiftFileError(f'{input}: {err}') from None
+        msg = str(err).replace(FORMAT_HINT,
+                               'give it with --format coco|h36m')
+        raise LiftFileError(f'{input}: {msg}') from None
+    if fmt == 'auto':
+        log(f'[lift] keypoint format {result["input_format"]} '
+            f'({result["input_format_reason"]})')
     log(f'[lift] lifted {len(result["keypoints_3d"])} frames in '
         f'{time.time() - t0:.1f} s')
-    write_output(out, result, H36M17_NAMES)
+    meta = make_meta(
+        model=dict(config=str(config), checkpoint=str(checkpoint),
+                   type=type(model).__name__),
+        fps=fps, image_size=image_size, root_index=int(getattr(
+            model, 'root_index', 0)), input=str(input),
+        input_format=result['input_format'],
+        input_format_reason=result['input_format_reason'],
+        intrinsics=None if not intrinsics else dict(
+            f=list(intrinsics[:2]), c=list(intrinsics[2:])))
+    write_output(out, result, meta, track['track_id'], track['frame_ids'])
     log(f'[lift] wrote {out}')
+    if render:
+        from .results_video import render_results
+        path = render_results(out, render, fps,
+                              log=lambda m: log(f'[lift] {m}'))
+        log(f'[lift] rendered {path}')

@@ -1,5 +1,7 @@
-"""tools/lift.py: npz / JSON / MMPose-inferencer inputs, the output JSON,
-and exit code 2 with a message naming the problem on bad input."""
+"""tools/lift.py: npz / JSON / MMPose-inferencer inputs, the keypoint
+format (named by the file, detected, or refused), the results file of
+apis.output_schema and its rendering, and exit code 2 with a message naming
+the problem on bad input."""
 import importlib.util
 import json
 import re
@@ -11,6 +13,7 @@ import torch
 from mmengine.config import Config
 
 from poselift_mm.apis.lift import init_lifter, lift_keypoints
+from poselift_mm.apis.output_schema import read_results, track_arrays
 from poselift_mm.geometry import H36M17_NAMES, convert_keypoints
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,10 +65,33 @@ def setup(tmp_path_factory):
     return root, cli, str(ckpt), model
 
 
+# standing Human3.6M-17 pose seen from 5 m by f = 600 px (px, y down)
+H36M_2D = np.array(
+    [[0, 0], [-16, 0], [-17, 52], [-17, 96], [16, 0], [17, 54], [18, 98],
+     [0, -28], [0, -58], [0, -70], [0, -82], [19, -54], [36, -30],
+     [42, -2], [-19, -54], [-36, -30], [-40, -4]], np.float64)
+
+
 def track(n, k=17, seed=0):
+    """(n, k, 2) px: 17 joints the pose above, jittered by 3 px (other k:
+    random points) and (n, k) scores in [0.3, 1]."""
     rng = np.random.default_rng(seed)
-    kp = np.array(IMAGE) / 2 + rng.normal(0, 40, (n, k, 2))
+    base = H36M_2D if k == 17 else rng.normal(0, 40, (k, 2))
+    kp = np.array(IMAGE) / 2 + base + rng.normal(0, 3, (n, k, 2))
     return kp, rng.uniform(0.3, 1., (n, k))
+
+
+def coco_track(n, seed=0):
+    """The same person as COCO-17: body joints, a face on the head."""
+    kp, sc = track(n, seed=seed)
+    face = kp[:, 9:10] + [[[0, -1], [-2, -3], [2, -3], [-5, -2], [5, -2]]]
+    return np.concatenate([face, kp[:, [11, 14, 12, 15, 13, 16, 4, 1, 5, 2,
+                                        6, 3]]], 1), sc
+
+
+def results(path):
+    meta, frames = read_results(str(path))
+    return meta, frames, track_arrays(frames)
 
 
 def run(tool, setup, inp, out, *extra):
@@ -81,58 +107,152 @@ def test_npz_input(tool, setup, tmp_path, capsys):
     out = tmp_path / 'res' / 'out.json'
     assert run(tool, setup, inp, out, '--image-size', *map(str, IMAGE)) == 0
     log = capsys.readouterr().out
-    for stage in ('read', 'model ZeDOLifter', 'lifted 5 frames', 'wrote'):
+    for stage in ('read', 'model ZeDOLifter', 'keypoint format h36m '
+                  '(detected: 0 of 5 frames look like COCO-17, 5 like '
+                  'Human3.6M-17', 'lifted 5 frames', 'wrote'):
         assert stage in log
-    res = json.loads(out.read_text())
-    assert res['keypoint_format'] == 'h36m' and res['units'] == 'metres'
-    assert res['joint_names'] == list(H36M17_NAMES)
-    assert [f['frame'] for f in res['frames']] == list(range(5))
-    kp3 = np.array([f['keypoints_3d'] for f in res['frames']])
+    meta, frames, tracks = results(out)
+    assert meta['schema'] == 'poselift_mm.pose3d'
+    assert meta['schema_version'] == 1
+    assert meta['coordinate_frame'] == 'camera'
+    assert meta['keypoint_format'] == 'h36m' and meta['units'] == 'metres'
+    assert meta['joint_names'] == list(H36M17_NAMES)
+    assert meta['input_format'] == 'h36m'
+    assert meta['model']['type'] == 'ZeDOLifter'
+    assert meta['model']['checkpoint'] == setup[2]
+    assert meta['image_size'] == list(IMAGE) and meta['fps'] is None
+    assert 'deprecated' not in meta
+    assert [f['frame_id'] for f in frames] == list(range(5))
+    assert set(frames[0]['instances'][0]) == {
+        'track_id', 'keypoints', 'keypoint_scores', 'keypoint_spread',
+        'keypoints_2d', 'translation', 'bbox'}
+    t = tracks[0]
+    kp3 = t['keypoints']
     assert kp3.shape == (5, 17, 3) and (kp3[:, 0] == 0).all()
-    assert np.array([f['keypoint_spread'] for f in res['frames']]).shape \
-        == (5, 17)
-    assert len(res['frames'][0]['translation']) == 3
+    assert t['keypoint_spread'].shape == (5, 17)  # 2 hypotheses
+    assert t['translation'].shape == (5, 3)
+    np.testing.assert_allclose(t['keypoints_2d'], kp, atol=1e-6)
+    np.testing.assert_allclose(t['keypoint_scores'], sc, atol=1e-6)
     direct = lift_keypoints(kp, sc, setup[3], image_size=IMAGE)
     np.testing.assert_allclose(kp3, direct['keypoints_3d'], rtol=0,
                                atol=2e-6)
     # intrinsics flag: same as the API with dict(f, c)
     out2 = tmp_path / 'out2.json'
     assert run(tool, setup, inp, out2, '--intrinsics', '500', '510', '320',
-               '240') == 0
-    res = json.loads(out2.read_text())
+               '240', '--fps', '30') == 0
+    meta, _, tracks = results(out2)
+    assert meta['fps'] == 30. and meta['image_size'] is None
+    assert meta['intrinsics'] == dict(f=[500., 510.], c=[320., 240.])
     direct = lift_keypoints(kp, sc, setup[3], intrinsics=dict(
         f=(500, 510), c=(320, 240)))
-    np.testing.assert_allclose(
-        [f['translation'] for f in res['frames']], direct['translation'],
-        rtol=0, atol=2e-6)
+    np.testing.assert_allclose(tracks[0]['translation'],
+                               direct['translation'], rtol=0, atol=2e-6)
 
 
-@pytest.mark.parametrize('layout', ['video', 'lists', 'plain'])
-def test_inferencer_json_coco(tool, setup, tmp_path, layout):
-    """MMPose inferencer predictions (COCO-17, first instance per frame)."""
-    kp, sc = track(4, seed=1)
+@pytest.mark.parametrize('layout', ['video', 'lists', 'plain', 'demo'])
+def test_inferencer_json_coco(tool, setup, tmp_path, layout, capsys):
+    """MMPose predictions (COCO-17, first instance per frame): the format
+    is detected from the geometry, or read from MMPose's meta_info."""
+    kp, sc = coco_track(4, seed=1)
     other = kp + 100.
     frames = [[dict(keypoints=kp[i].tolist(),
-                    keypoint_scores=sc[i].tolist(), bbox=[[0, 0, 9, 9]]),
+                    keypoint_scores=sc[i].tolist(), bbox=[[0, 0, 9, 9]],
+                    track_id=3),
                dict(keypoints=other[i].tolist(),
                     keypoint_scores=sc[i].tolist())] for i in range(4)]
     if layout == 'video':
         data = [dict(frame_id=i, instances=f) for i, f in enumerate(frames)]
     elif layout == 'lists':
         data = frames
+    elif layout == 'demo':  # MMPose's demo scripts: frame ids from 1
+        data = dict(meta_info=dict(dataset_name='coco', num_keypoints=17),
+                    instance_info=[dict(frame_id=i + 1, instances=f)
+                                   for i, f in enumerate(frames)])
     else:
         data = dict(keypoints=kp.tolist(), scores=sc.tolist())
     inp = tmp_path / 'pred.json'
     inp.write_text(json.dumps(data))
     out = tmp_path / 'out.json'
-    assert run(tool, setup, inp, out, '--image-size', *map(str, IMAGE),
-               '--format', 'coco') == 0
-    kp3 = np.array([f['keypoints_3d']
-                    for f in json.loads(out.read_text())['frames']])
+    assert run(tool, setup, inp, out, '--image-size', *map(str, IMAGE)) == 0
+    log = capsys.readouterr().out
+    if layout == 'demo':
+        assert "keypoint format coco (the file names dataset 'coco')" in log
+    else:
+        assert 'keypoint format coco (detected: 4 of 4 frames' in log
+    meta, frames_out, tracks = results(out)
+    assert meta['input_format'] == 'coco'
+    tid = 0 if layout == 'plain' else 3
+    assert list(tracks) == [tid]
+    ids = [f['frame_id'] for f in frames_out]
+    assert ids == ([1, 2, 3, 4] if layout == 'demo' else [0, 1, 2, 3])
     h36m, h36m_sc = convert_keypoints(kp, sc, src='coco')
     direct = lift_keypoints(h36m, h36m_sc, setup[3], image_size=IMAGE)
-    np.testing.assert_allclose(kp3, direct['keypoints_3d'], rtol=0,
-                               atol=2e-6)
+    np.testing.assert_allclose(tracks[tid]['keypoints'],
+                               direct['keypoints_3d'], rtol=0, atol=2e-6)
+    np.testing.assert_allclose(tracks[tid]['keypoints_2d'], h36m,
+                               atol=1e-6)
+    # the same with --format coco given; --format h36m is warned about
+    out2 = tmp_path / 'out2.json'
+    assert run(tool, setup, inp, out2, '--image-size', *map(str, IMAGE),
+               '--format', 'coco') == 0
+    np.testing.assert_allclose(results(out2)[2][tid]['keypoints'],
+                               direct['keypoints_3d'], rtol=0, atol=2e-6)
+    assert 'warning' not in capsys.readouterr().out
+    assert run(tool, setup, inp, out2, '--image-size', *map(str, IMAGE),
+               '--format', 'h36m') == 0
+    assert 'warning' in capsys.readouterr().out
+
+
+def test_undecidable_format_asks_for_it(tool, setup, tmp_path, capsys):
+    """17 joints whose layout the geometry cannot tell (joints 2 and 3
+    never seen): exit 2 naming --format; with it, the lift runs."""
+    kp, sc = track(3)
+    sc[:, 2:4] = 0.
+    inp = tmp_path / 'unsure.npz'
+    np.savez(inp, keypoints=kp, scores=sc)
+    out = tmp_path / 'out.json'
+    assert run(tool, setup, inp, out, '--image-size', '640', '480') == 2
+    err = capsys.readouterr().err
+    assert 'error: ' in err and 'unsure.npz' in err
+    assert 'COCO-17 or Human3.6M-17' in err
+    assert 'give it with --format coco|h36m' in err
+    assert not out.exists()
+    assert run(tool, setup, inp, out, '--image-size', '640', '480',
+               '--format', 'h36m') == 0
+    # a dataset the file names but that cannot be lifted
+    np.savez(inp, keypoints=kp, scores=sc, dataset_name='crowdpose')
+    assert run(tool, setup, inp, out, '--image-size', '640', '480') == 2
+    assert "dataset 'crowdpose'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('ext', ['.gif', '.mp4'])
+def test_render(tool, setup, tmp_path, ext, capsys):
+    """--render: one animation frame per input frame, the results file
+    written as without it."""
+    import cv2
+    from PIL import Image
+    kp, sc = track(3)
+    inp = tmp_path / 'track.npz'
+    np.savez(inp, keypoints=kp, scores=sc)
+    out, anim = tmp_path / 'out.json', tmp_path / f'anim{ext}'
+    assert run(tool, setup, inp, out, '--image-size', *map(str, IMAGE),
+               '--render', str(anim), '--fps', '10') == 0
+    log = capsys.readouterr().out
+    written = anim if ext == '.gif' or 'no working mp4' not in log else \
+        anim.with_suffix('.gif')
+    assert f'rendered {written}' in log and written.stat().st_size > 0
+    if written.suffix == '.gif':
+        with Image.open(written) as gif:
+            assert gif.n_frames == 3 and gif.info['duration'] == 100
+            assert gif.size == (800, 400)
+    else:
+        cap = cv2.VideoCapture(str(written))
+        n = 0
+        while cap.read()[0]:
+            n += 1
+        assert n == 3
+    assert read_results(str(out))[0]['fps'] == 10.
+    assert not list(tmp_path.glob('.*'))  # no temporary files left
 
 
 def bad_inputs(tmp_path):
