@@ -27,11 +27,12 @@ from copy import deepcopy
 from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
-from mmengine.fileio import exists, get_local_path, load
+from mmengine.fileio import exists, get_local_path
 from mmengine.utils import is_abs
 from mmpose.datasets.datasets.body3d import Human36mDataset
 from mmpose.registry import DATASETS
 
+from poselift_mm.utils.datafile import load_pickle
 from .readers import (DataFileError, build_sequence_indices,
                       check_camera_table, mpi_inf_3dhp_sequence_keys,
                       parse_h36m_imgnames, read_body3d_annotation,
@@ -106,6 +107,12 @@ class PoseLiftH36MDataset(Human36mDataset):
             if path and not exists(path):
                 raise DataFileError(path, None,
                                     f'{name} does not exist')
+        if camera_param_file:
+            # MMPose unpickles it fully: first prove that it holds only
+            # containers and numpy data (utils.safe_pickle)
+            with get_local_path(_resolve(camera_param_file,
+                                         data_root)) as local_path:
+                load_pickle(local_path)
         if keypoint_2d_src == 'detection':
             det = _resolve(keypoint_2d_det_file, data_root)
             if not det:
@@ -257,7 +264,8 @@ class VideoPose3DH36MDataset(PoseLiftH36MDataset):
         self.ann_file_path = ann_file
         with get_local_path(ann_file) as local_path:
             pos3d = read_videopose3d_3d(local_path, self.subjects)
-        cameras = load(self._vp3d_camera_file)
+        with get_local_path(self._vp3d_camera_file) as local_path:
+            cameras = load_pickle(local_path)
         pos2d, kind = None, 'keypoints'
         if self.keypoint_2d_file:
             with get_local_path(self.keypoint_2d_file) as local_path:

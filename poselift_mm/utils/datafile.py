@@ -8,7 +8,9 @@ the loaders :func:`open_npz`, :func:`load_npz`, :func:`load_npy`,
 helpers :func:`format_key`, :func:`shape_str`. Numpy only: no torch, no
 MMPose, nothing else of this package, so every layer can import it.
 
-Unpickling runs code from the file: only read pickles you trust.
+Pickles and object arrays are read by ``utils.safe_pickle``, which refuses
+anything but containers and numpy data unless one call opts in
+(``trust=True``): a data file never runs code by default.
 """
 import os.path as osp
 import pickle
@@ -16,6 +18,8 @@ import zipfile
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+
+from .safe_pickle import UnsafePickleError, read_npz_member, safe_loads
 
 
 class DataFileError(ValueError):
@@ -103,19 +107,34 @@ def open_npz(path, allow_pickle: bool = False) -> np.lib.npyio.NpzFile:
 
 
 def load_npz(path, keys: Sequence[str] = (), optional: Sequence[str] = (),
-             allow_pickle: bool = False) -> Dict[str, np.ndarray]:
-    """.npz -> {key: array} for ``keys`` (all required) and ``optional``."""
-    with open_npz(path, allow_pickle) as data:
+             allow_pickle: bool = False,
+             trust: bool = False) -> Dict[str, np.ndarray]:
+    """.npz -> {key: array} for ``keys`` (all required) and ``optional``.
+
+    ``allow_pickle``: object members (a pickled dict, as VideoPose3D's
+    files hold) are read, by the safe unpickler unless ``trust``."""
+    with open_npz(path) as data:
         missing = [k for k in keys if k not in data.files]
         if missing:
             raise DataFileError(
                 path, format_key(missing[0]), f'missing (the file has keys '
                 f'{sorted(data.files)}; required: {list(keys)})')
+        wanted = [k for k in (*keys, *optional) if k in data.files]
         try:
-            return {k: data[k] for k in (*keys, *optional) if k in data.files}
-        except ValueError as e:  # object arrays without allow_pickle
-            raise DataFileError(path, None, f'cannot read arrays ({e})') \
-                from None
+            return {k: data[k] for k in wanted}
+        except ValueError as e:  # object arrays
+            if not allow_pickle:
+                raise DataFileError(path, None, f'cannot read arrays ({e})') \
+                    from None
+    try:
+        return {k: read_npz_member(path, k, trust) for k in wanted}
+    except UnsafePickleError as e:
+        raise DataFileError(path, None, f'refused: {e}; pass trust=True '
+                            'only for a file you trust') from None
+    except (pickle.UnpicklingError, ValueError, EOFError, KeyError,
+            zipfile.BadZipFile) as e:
+        raise DataFileError(path, None, f'cannot read arrays ({e})') \
+            from None
 
 
 def load_npy(path) -> np.ndarray:
@@ -133,14 +152,20 @@ def load_npy(path) -> np.ndarray:
     return arr
 
 
-def load_pickle(path):
-    """Unpickle a (trusted) file, mapping read errors to DataFileError."""
+def load_pickle(path, trust: bool = False):
+    """Unpickle a data file (containers and numpy data only, unless this
+    call passes ``trust=True``), mapping read errors to DataFileError."""
     require_file(path)
     try:
         with open(path, 'rb') as f:
-            return pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError,
-            ImportError, ValueError) as e:
+            return safe_loads(f.read(), trust)
+    except UnsafePickleError as e:
+        raise DataFileError(
+            path, None, f'refused: {e}; a data file holds only containers '
+            'and numpy arrays (pass trust=True only for a file you '
+            'trust)') from None
+    except (OSError, EOFError, AttributeError, ImportError, ValueError,
+            IndexError, TypeError, pickle.UnpicklingError) as e:
         raise DataFileError(path, None,
                             f'not a readable pickle ({e})') from None
 
