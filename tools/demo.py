@@ -12,17 +12,24 @@ video (frames in order; online: only past frames are used). MMPose aliases
 config file and ``--pose2d-weights`` (None: random weights, for testing)
 and ``--det-model whole_image`` (the whole image is one person box).
 
-Writes ``DIR/results.json`` atomically::
+Writes ``DIR/results.json`` atomically, the results file of
+``poselift_mm.apis.output_schema`` (as ``tools/lift.py``)::
 
-    {"meta": {"pose2d", "pose3d", "units": "metres", "joint_names",
-              "created", ...},
-     "frames": [{"frame": i, "instances": [{"track_id", "keypoints_3d",
-        "keypoint_scores", "keypoint_spread", "keypoints_2d", "bbox"}]}]}
+    {"meta": {"schema", "schema_version", "coordinate_frame": "camera",
+              "units": "metres", "joint_names", "model", "fps",
+              "image_size", "pose2d", "pose3d", "created", ...},
+     "frames": [{"frame_id": i, "instances": [{"track_id", "keypoints",
+        "keypoint_scores", "keypoint_spread", "keypoints_2d",
+        "translation", "bbox", "keypoints_3d"}]}]}
 
-``keypoints_3d`` (17, 3) metres in MMPose's display frame (X = -x_cam,
-Y = z_cam depth, Z = -y_cam up, lowest joint at Z = 0: see
-``poselift_mm.visualization.display``), ``keypoints_2d`` (17, 2) px and
-``bbox`` [x1, y1, x2, y2] px, Human3.6M-17 joints. Unless ``--no-render``,
+``keypoints`` (17, 3) root-relative camera-frame metres (x right, y down,
+z forward), ``keypoint_spread`` (17,) metres or null (no spread: one
+hypothesis), ``translation`` null (MMPose's inferencer keeps no root
+position), ``keypoints_2d`` (17, 2) px and ``bbox`` [x1, y1, x2, y2] px,
+Human3.6M-17 joints. Kept for one schema version: ``frame`` (= frame_id)
+and ``keypoints_3d`` in MMPose's display frame (X = -x_cam, Y = z_cam
+depth, Z = -y_cam up, lowest joint at Z = 0: see
+``poselift_mm.visualization.display``). Unless ``--no-render``,
 ``DIR/demo.mp4`` (mp4v), or ``DIR/demo.gif`` when no mp4 writer works.
 A video that ends early: a message, and the frames read are written. No
 frame read, or bad arguments: ``error: ...`` on stderr, exit code 2.
@@ -72,7 +79,7 @@ def parse_args(argv=None):
                    help='video only: read every frame first, then lift each '
                    'track again with windows centred on each frame (the '
                    'true future; for video lifters, e.g. a *_causal.py '
-                   'config); the online 3D is kept as keypoints_3d_online')
+                   'config); the online 3D is kept as keypoints_online')
     p.add_argument('--trust-checkpoint', action='store_true',
                    help='allow full unpickling of checkpoints you trust')
     return p.parse_args(argv)

@@ -3,13 +3,13 @@
 -> ``results.json`` and a rendered animation (2D overlay beside the 3D
 skeleton, :class:`~poselift_mm.visualization.SkeletonRenderer`).
 
-``keypoints_3d`` are written in the display frame of
-:mod:`poselift_mm.visualization.display`. Problems to report to the user
-raise :class:`DemoError` (the tool prints ``error: ...``, exit code 2).
+``results.json`` is a results file of :mod:`poselift_mm.apis.output_schema`
+(``keypoints`` in the root-relative camera frame, metres; the display-frame
+``keypoints_3d`` the renderer draws are kept for one schema version).
+Problems to report to the user raise :class:`DemoError` (the tool prints
+``error: ...``, exit code 2).
 """
 import contextlib
-import json
-import math
 import os
 import os.path as osp
 import sys
@@ -79,29 +79,13 @@ def _progress(total):
         return ProgressBar(total)
 
 
-def _json_ready(obj, nulled: list):
-    """NaN/inf floats -> None (strict JSON), counted in ``nulled``."""
-    if isinstance(obj, float):
-        if math.isfinite(obj):
-            return obj
-        nulled.append(obj)
-        return None
-    if isinstance(obj, dict):
-        return {k: _json_ready(v, nulled) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v, nulled) for v in obj]
-    return obj
-
-
 def write_results(path, meta: dict, records: list) -> int:
-    """Atomic results.json; returns the number of NaN/inf values nulled."""
-    from poselift_mm.utils.io import atomic_path
-    nulled = []
-    doc = _json_ready(dict(meta=meta, frames=records), nulled)
-    with atomic_path(path) as tmp:
-        with open(tmp, 'w') as f:
-            json.dump(doc, f, allow_nan=False)
-    return len(nulled)
+    """Atomic results.json (:mod:`~poselift_mm.apis.output_schema`) of
+    :func:`run_inferencer` records; returns the number of NaN/inf values
+    written as null."""
+    from .output_schema import frames_from_records
+    from .output_schema import write_results as write_schema
+    return write_schema(path, meta, frames_from_records(records))
 
 
 class FrameSink:
@@ -215,10 +199,18 @@ def relift(inferencer, records: list, info: dict) -> None:
 
 def demo_meta(request: dict, inferencer, info: dict) -> dict:
     """``meta`` of results.json (``request``: run_demo's arguments)."""
-    from poselift_mm.geometry.skeleton import H36M17_NAMES
-    return dict(
-        pose2d=request['pose2d'], pose3d=request['pose3d'], units='metres',
-        joint_names=list(H36M17_NAMES),
+    from .output_schema import make_meta
+    inner = getattr(inferencer, 'inferencer', inferencer)
+    lifter = getattr(inner, 'model', None)
+    size = (info['width'], info['height']) if info.get('width') else None
+    return make_meta(
+        model=dict(config=str(request['pose3d']),
+                   checkpoint=str(request['pose3d_weights']),
+                   type=type(lifter).__name__ if lifter is not None
+                   else None),
+        fps=info.get('fps') or None, image_size=size,
+        root_index=int(getattr(lifter, 'root_index', 0)),
+        pose2d=request['pose2d'], pose3d=request['pose3d'],
         created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
         input=request['input'], pose3d_weights=request['pose3d_weights'],
         pose2d_weights=request['pose2d_weights'],

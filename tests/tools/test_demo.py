@@ -139,6 +139,24 @@ def check_instance(inst, w, h):
     return k3
 
 
+def check_file_instance(inst, w, h):
+    """An instance of results.json (apis.output_schema): the record's
+    fields, keypoints in the root-relative camera frame, the display-frame
+    keypoints_3d kept for one version; returns the camera-frame pose."""
+    assert set(inst) == {'track_id', 'keypoints', 'keypoint_scores',
+                         'keypoint_spread', 'keypoints_2d', 'translation',
+                         'bbox', 'keypoints_3d'}
+    check_instance({k: inst[k] for k in ('track_id', 'keypoints_3d',
+                                         'keypoint_scores', 'keypoint_spread',
+                                         'keypoints_2d', 'bbox')}, w, h)
+    cam = np.array(inst['keypoints'])
+    assert cam.shape == (17, 3) and (cam[0] == 0).all()
+    np.testing.assert_allclose(cam, display_to_camera(inst['keypoints_3d']),
+                               atol=2e-6)
+    assert inst['translation'] is None
+    return cam
+
+
 # ---- API -------------------------------------------------------------------
 def test_lifter_inferencer_kwargs(tmp_path):
     assert lifter_inferencer_kwargs(str(ZEDO_CFG)) == dict(
@@ -310,12 +328,17 @@ def demo_args(assets, inp, out_dir, lifter='zedo', *extra):
 
 
 def read_results(out_dir):
+    from poselift_mm.apis.output_schema import read_results as read_schema
     doc = json.loads((Path(out_dir) / 'results.json').read_text())
     meta = doc['meta']
-    assert meta['units'] == 'metres'
+    assert read_schema(doc)[0] == meta
+    assert meta['units'] == 'metres' and meta['coordinate_frame'] == 'camera'
     assert meta['joint_names'] == list(H36M17_NAMES)
     for key in ('pose2d', 'pose3d', 'created'):
         assert meta[key]
+    assert meta['model']['checkpoint'] == meta['pose3d_weights']
+    assert [f['frame_id'] for f in doc['frames']] == \
+        [f['frame'] for f in doc['frames']]  # 'frame': one more version
     return doc
 
 
@@ -326,10 +349,14 @@ def test_demo_video_results_and_mp4(demo, assets, tmp_path, capsys):
     doc = read_results(out)
     assert doc['meta']['pose2d'] == POSE2D
     assert doc['meta']['disable_norm_pose_2d'] is True
-    assert [f['frame'] for f in doc['frames']] == list(range(CLIP_FRAMES))
+    assert doc['meta']['model']['type'] == 'ZeDOLifter'
+    assert doc['meta']['fps'] == pytest.approx(12.)
+    assert doc['meta']['image_size'] == list(assets['size'])
+    assert [f['frame_id'] for f in doc['frames']] == list(range(CLIP_FRAMES))
     for f in doc['frames']:
         assert len(f['instances']) == 1
-        check_instance(f['instances'][0], *assets['size'])
+        check_file_instance(f['instances'][0], *assets['size'])
+        assert len(f['instances'][0]['keypoint_spread']) == 17  # 2 hyps
     anim = out / 'demo.mp4'
     assert anim.is_file() and anim.stat().st_size > 0
     cap = cv2.VideoCapture(str(anim))
@@ -352,8 +379,13 @@ def test_demo_image_diffpose_no_render(demo, assets, tmp_path, capsys):
     assert rc == 0, capsys.readouterr().err
     doc = read_results(out)
     assert doc['meta']['disable_norm_pose_2d'] is False
+    assert doc['meta']['fps'] is None and doc['meta']['image_size'] is None
     assert len(doc['frames']) == 1
     assert len(doc['frames'][0]['instances']) == 1
+    img = cv2.imread(assets['image'])
+    inst = doc['frames'][0]['instances'][0]
+    check_file_instance(inst, img.shape[1], img.shape[0])
+    assert inst['keypoint_spread'] is not None  # 2 hypotheses
     assert not (out / 'demo.mp4').exists()
 
 
@@ -441,7 +473,7 @@ def test_demo_image_folder(demo, assets, tmp_path, capsys):
     rc = demo.main(demo_args(assets, folder, out, 'zedo', '--no-render'))
     assert rc == 0, capsys.readouterr().err
     doc = read_results(out)
-    assert [f['frame'] for f in doc['frames']] == [0, 1]
+    assert [f['frame_id'] for f in doc['frames']] == [0, 1]
     # each image on its own (MMPose clears its buffer): same image, same
     # 2D and 3D, track ids restart
     a, b = (f['instances'] for f in doc['frames'])
@@ -456,8 +488,11 @@ def test_write_results_nulls_nan(tmp_path):
                       [dict(frame=0, instances=[dict(
                           keypoints_3d=[[float('nan'), 1., 2.]],
                           bbox=[0., float('inf'), 1., 1.])])])
-    assert n == 2
+    assert n == 3  # keypoints_3d, bbox, and keypoints made of keypoints_3d
     doc = json.loads((tmp_path / 'r.json').read_text())
     inst = doc['frames'][0]['instances'][0]
     assert inst['keypoints_3d'] == [[None, 1., 2.]]
+    assert inst['keypoints'] == [[None, 0., 0.]]
     assert inst['bbox'] == [0., None, 1., 1.]
+    assert doc['frames'][0]['frame_id'] == 0
+    assert 'keypoints_3d' in doc['meta']['deprecated']
