@@ -23,7 +23,8 @@ __all__ = ['SafeUnpickler', 'UnsafePickleError', 'SAFE_GLOBALS',
 SAFE_GLOBALS = frozenset(
     [(m, n) for m in ('numpy.core.multiarray', 'numpy._core.multiarray')
      for n in ('_reconstruct', 'scalar')] +
-    [('numpy', 'ndarray'), ('numpy', 'dtype'),
+    [(m, '_frombuffer') for m in ('numpy.core.numeric', 'numpy._core.numeric')
+     ] + [('numpy', 'ndarray'), ('numpy', 'dtype'),
      ('collections', 'OrderedDict')])
 
 

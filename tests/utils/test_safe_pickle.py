@@ -40,9 +40,11 @@ def test_hostile_pickle_is_refused_and_a_real_one_reads(tmp_path):
         load_pickle(path)
     assert not marker.exists()
     good = tmp_path / 'good.pkl'
-    cams = {('S1', '54138969'): dict(R=np.eye(3, dtype=np.float32),
+    cams = {("S1", "54138969"): dict(R=np.eye(3, dtype=np.float32),
                                      f=np.float64(2.), name='cam')}
     good.write_bytes(pickle.dumps(cams))
+    assert load_pickle(good)[('S1', '54138969')]['name'] == 'cam'
+    good.write_bytes(pickle.dumps(cams, protocol=5))  # numpy's _frombuffer
     got = load_pickle(good)[('S1', '54138969')]
     np.testing.assert_array_equal(got['R'], np.eye(3))
     assert got['f'] == 2. and got['name'] == 'cam'
