@@ -1,7 +1,9 @@
 # A tiny SimpleBaseline3D-style lifter (MMPose's PoseLifter + 1-frame TCN) on
 # the procedural Human3.6M-format set that tools/make_synthetic_h36m.py writes.
-# It trains in about a minute on 2 CPU cores: the quick-start job and the
-# smoke test of the train/test tools. Not a benchmark model.
+# It trains in about a minute on 2 CPU cores: the smoke test of the
+# train/test tools (tests/tools/test_train_test.py) and the first example of
+# README "Using it the MMPose way". Not a benchmark model, and not the main
+# job (that is tools/run_demo.sh).
 # Data: configs/_base_/datasets/synthetic_h36m.py.
 _base_ = [
     '../_base_/poselift_runtime.py', '../_base_/datasets/synthetic_h36m.py'
