@@ -1,11 +1,33 @@
-"""What ``tools/train.py`` and ``tools/test.py`` share: device checks and
-distributed set-up that also works on machines without a GPU."""
+"""What the tools share: device checks and distributed set-up that also
+works on machines without a GPU (``tools/train.py``, ``tools/test.py``),
+and :func:`quiet_warnings`, which every entry point calls first."""
 import argparse
 import os
 import os.path as osp
+import re
+import warnings
 
 import torch
 import torch.distributed as dist
+
+
+# Third-party warnings our entry points silence: (start of the message,
+# category). Each names one known, harmless message; nothing else is
+# filtered.
+QUIET_WARNINGS = (
+    # setuptools >= 67.5 on `import pkg_resources`: mmengine's
+    # package_utils imports (and reloads) it for every `mmpose::` config
+    # and every is_installed() check, so one run printed it several times
+    ('pkg_resources is deprecated as an API', UserWarning),
+)
+
+
+def quiet_warnings() -> None:
+    """Silence the known third-party warnings of :data:`QUIET_WARNINGS` in
+    this process (idempotent: ``warnings`` keeps one copy of a filter)."""
+    for message, category in QUIET_WARNINGS:
+        warnings.filterwarnings('ignore', message=re.escape(message),
+                                category=category)
 
 
 class UsageError(SystemExit):
