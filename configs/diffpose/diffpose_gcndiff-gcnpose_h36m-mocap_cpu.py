@@ -6,7 +6,9 @@
 # steps 12 -> 0 -> -1, one hypothesis).
 # Data: bash tools/prepare_mocap_data.sh (docs/diffpose.md); it also fits
 # the GMM (data/h36m_mocap/gmm/), committed as checkpoints/diffpose/
-# h36m-mocap_noisy2d_gmm3.npz (also stored in the checkpoint's buffers).
+# h36m-mocap_noisy2d_gmm3.npz (also stored in the checkpoint's buffers:
+# init_lifter takes it from there when the file is found nowhere; files
+# are looked for as poselift_mm.utils.paths says).
 # Data settings: configs/_base_/datasets/h36m_mocap.py.
 _base_ = [
     '../_base_/poselift_runtime.py', '../_base_/datasets/h36m_mocap.py'

@@ -13,7 +13,9 @@ _base_ = [
 
 # 50 K-means clusters of 200k training poses (committed with the model;
 # tools/make_clusters.py data/h36m_mocap/annotation_body3d/fps50/h36m_train.npz
-#   --k 50 --max-poses 200000 --out ... reproduces it)
+#   --k 50 --max-poses 200000 --out ... reproduces it). Relative to the
+# repository, found from any directory: the current one, beside this config
+# or the checkpoint (also by name), the package's (poselift_mm.utils.paths)
 clusters_file = 'checkpoints/zedo/h36m-mocap_clusters50.npz'
 
 # ---- codec -------------------------------------------------------------

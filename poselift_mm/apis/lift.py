@@ -24,7 +24,8 @@ from poselift_mm.geometry.keypoint_formats import (KEYPOINT_FORMATS,
                                                    convert_keypoints)
 
 __all__ = ['init_lifter', 'lift_keypoints', 'video_windows',
-           'resolve_keypoint_format', 'AUTO_FORMATS', 'FORMAT_HINT']
+           'resolve_keypoint_format', 'resolve_model_files', 'AUTO_FORMATS',
+           'FORMAT_HINT']
 
 # joint count -> the formats 'auto' chooses from (17: COCO-17 or
 # Human3.6M-17, told apart by geometry.format_detection)
@@ -34,6 +35,79 @@ FORMAT_HINT = ("give it explicitly: keypoint_format='coco' or 'h36m' "
                '(tools/lift.py: --format coco|h36m)')
 
 
+# model config keys naming files: needed to test (else only to train)
+MODEL_FILE_KEYS = {'file': True, 'path': True, 'backbone_checkpoint': False,
+                   'head_checkpoint': False}
+
+
+def _model_file_nodes(node, prefix: str):
+    """(dict node, key, dotted name) of every :data:`MODEL_FILE_KEYS`
+    entry holding a relative path under ``node`` (a model config)."""
+    from poselift_mm.utils.paths import is_relative
+    if not hasattr(node, 'items'):
+        if isinstance(node, (list, tuple)):
+            for i, item in enumerate(node):
+                yield from _model_file_nodes(item, f'{prefix}.{i}')
+        return
+    for key, value in node.items():
+        name = f'{prefix}.{key}'
+        if key in MODEL_FILE_KEYS and is_relative(value):
+            yield node, key, name
+        elif hasattr(value, 'items') or isinstance(value, (list, tuple)):
+            yield from _model_file_nodes(value, name)
+
+
+def _checkpoint_state(checkpoint):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    ckpt = _load_checkpoint(str(checkpoint), map_location='cpu')
+    return ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+
+
+def resolve_model_files(cfg, checkpoint: Optional[str] = None) -> list:
+    """Make the files ``cfg.model`` names (``init_poses.file``,
+    ``gmm.path``, ``backbone_checkpoint``, ...) absolute, in place: a
+    relative path is looked for in the current directory, beside the
+    config file and in its repository, beside the checkpoint and in its
+    repository, then in the package's repository
+    (:func:`poselift_mm.utils.paths.find_file`). A GMM file found nowhere
+    is not needed when the checkpoint holds the GMM's buffers (it always
+    does: they are persistent): its ``path`` is dropped. Any other file
+    needed to test that is found nowhere raises ``ValueError`` naming the
+    config key and the places tried. Returns the notes of what was done."""
+    from poselift_mm.utils.paths import (candidates, checkpoint_bases,
+                                         config_bases, find_file)
+    ckpt_bases = checkpoint_bases(checkpoint)
+    bases = config_bases(getattr(cfg, 'filename', None)) + ckpt_bases
+    notes, state = [], None
+    for node, key, name in list(_model_file_nodes(cfg.model, 'model')):
+        value = node[key]
+        found = find_file(value, bases, ckpt_bases[:1])
+        if found:
+            node[key] = found
+            continue
+        if not MODEL_FILE_KEYS[key]:
+            continue  # training only (init_weights): not needed here
+        if node.get('type') == 'GMMPrior' and checkpoint is not None:
+            if state is None:
+                state = _checkpoint_state(checkpoint)
+            prefix = name[len('model.'):-len('.path')]
+            weights = state.get(f'{prefix}.weights')
+            if weights is not None and weights.ndim == 2:
+                node[key] = None
+                node['num_keypoints'], node['num_components'] = \
+                    (int(v) for v in weights.shape)
+                notes.append(f'{name}={value!r} not found: the GMM comes '
+                             'from the checkpoint')
+                continue
+        tried = candidates(value, bases, ckpt_bases[:1])
+        raise ValueError(
+            f'config {getattr(cfg, "filename", None)!r}: {name}={value!r} '
+            f'is not a file here; looked in: {", ".join(tried)}. Give its '
+            f'path with --cfg-options {name}=PATH (tools) or cfg_options='
+            f'{{{name!r}: PATH}}')
+    return notes
+
+
 def init_lifter(config, checkpoint: Optional[str] = None,
                 device: Optional[str] = None,
                 cfg_options: Optional[dict] = None):
@@ -41,8 +115,10 @@ def init_lifter(config, checkpoint: Optional[str] = None,
 
     The checkpoint is loaded with ``strict=True`` (fp16 weights are cast
     to the model's dtype); ``init_weights`` is not called (configs may
-    point ``init_cfg`` at training outputs). Returns the model in eval mode
-    on ``device`` ('cuda' when available, else 'cpu') with ``model.cfg``.
+    point ``init_cfg`` at training outputs). The files the model config
+    names are found from any directory (:func:`resolve_model_files`).
+    Returns the model in eval mode on ``device`` ('cuda' when available,
+    else 'cpu') with ``model.cfg``.
     """
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -65,12 +141,13 @@ def init_lifter(config, checkpoint: Optional[str] = None,
     if 'model' not in cfg:
         raise ValueError(f'config {getattr(cfg, "filename", None)!r} has no '
                          "'model' entry")
+    if checkpoint is not None and not Path(checkpoint).is_file():
+        raise ValueError(f'checkpoint file {str(checkpoint)!r} does not '
+                         'exist')
+    resolve_model_files(cfg, checkpoint)
     init_default_scope('mmpose')
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        if not Path(checkpoint).is_file():
-            raise ValueError(f'checkpoint file {str(checkpoint)!r} does not '
-                             'exist')
         try:
             load_checkpoint(model, str(checkpoint), map_location='cpu',
                             strict=True)

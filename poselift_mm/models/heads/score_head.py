@@ -26,6 +26,7 @@ from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS, quaternion_to_matrix
 from poselift_mm.models.utils import (AGGREGATES, aggregate_hypotheses,
                                       hypothesis_spread, read_cameras,
                                       read_scores, read_targets)
+from poselift_mm.utils.paths import find_file
 from .base_lifting_head import BaseLiftingHead
 
 __all__ = ['ScoreHead', 'load_initial_poses']
@@ -131,7 +132,9 @@ class ScoreHead(BaseLiftingHead):
         self.register_buffer('flip_perm', torch.tensor(perm),
                              persistent=False)
         init_poses = dict(init_poses or {})
-        self.init_file = init_poses.get('file')
+        # a repository-relative file is found from any directory (utils.paths)
+        self.init_file = find_file(init_poses.get('file')) or \
+            init_poses.get('file')
         self.num_hypotheses = int(init_poses.get('num', 1))
         self.register_buffer(
             'initial_poses',

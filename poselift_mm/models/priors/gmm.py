@@ -29,6 +29,7 @@ from poselift_mm.geometry.screen import pixels_to_screen, screen_to_pixels
 from poselift_mm.stats.gmm_em import fit_diag_gmm
 from poselift_mm.utils.datafile import DataFileError, check_array, load_npz
 from poselift_mm.utils.io import save_npz_atomic
+from poselift_mm.utils.paths import find_file
 
 __all__ = ['GMMPrior', 'gmm_means_to_pixels', 'gmm_means_to_screen',
            'GMM_LAYOUT']
@@ -94,8 +95,8 @@ class GMMPrior(nn.Module):
         self.register_buffer('means', torch.zeros(J, K, 2))
         self.register_buffer('sigmas', torch.full((J, K, 2), init_sigma))
         self.fit_info = {}
-        if path:
-            self.set_parameters(*self.read_npz(path))
+        if path:  # a repository-relative file from any directory
+            self.set_parameters(*self.read_npz(find_file(path) or path))
 
     @property
     def num_keypoints(self) -> int:
