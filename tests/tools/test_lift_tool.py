@@ -308,3 +308,24 @@ def test_bad_input_exits_2(tool, setup, tmp_path, capsys):
     assert code == 2
     assert 'bad.pth' in capsys.readouterr().err
     assert not (tmp_path / 'x.json').exists()
+
+
+def test_released_model_from_another_directory(tool, tmp_path, monkeypatch,
+                                               h36m_samples):
+    """Absolute config and checkpoint paths, run from an unrelated folder:
+    the config's start-pose file is found (not read from the cwd)."""
+    ckpt = sorted(REPO.glob('checkpoints/zedo/'
+                            'zedo_prior-mlp512_h36m-mocap_cpu-*.pth'))
+    if not ckpt:
+        pytest.skip('no committed ZeDO checkpoint')
+    d = np.load(h36m_samples / 'test_h36m_body3d.npz')
+    np.savez(tmp_path / 'kp.npz', keypoints=d['part'][..., :2],
+             scores=d['part'][..., 2])
+    monkeypatch.chdir(tmp_path)
+    assert tool.main(['kp.npz', str(ZEDO_CFG), str(ckpt[-1]), '--out',
+                      'out.json', '--image-size', '1000', '1002']) == 0
+    meta, _, tracks = results(tmp_path / 'out.json')
+    assert meta['input_format'] == 'h36m'
+    gt = d['S'][..., :3] - d['S'][:, :1, :3]
+    err_mm = np.linalg.norm(tracks[0]['keypoints'] - gt, axis=-1).mean()
+    assert err_mm * 1000 < 150, err_mm
