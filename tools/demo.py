@@ -2,7 +2,8 @@
 a rendered animation (2D overlay beside the 3D skeleton).
 
     python tools/demo.py INPUT --pose2d CFG_OR_ALIAS [--pose2d-weights W]
-        --pose3d CFG --pose3d-weights CKPT [--det-model whole_image|ALIAS]
+        --pose3d CFG_OR_ALIAS [--pose3d-weights CKPT]
+        [--det-model whole_image|ALIAS]
         [--det-weights W] [--out-dir DIR] [--device cpu] [--no-render]
         [--fps N] [--max-frames N] [--threads N] [--trust-checkpoint]
 
@@ -11,6 +12,10 @@ video (frames in order; online: only past frames are used). MMPose aliases
 (``--pose2d human``, ``--det-model``) download weights; offline, give a
 config file and ``--pose2d-weights`` (None: random weights, for testing)
 and ``--det-model whole_image`` (the whole image is one person box).
+``--pose3d``: a lifter config file (then ``--pose3d-weights`` is needed) or
+a released model's alias (``zedo``, ``diffpose``, ``diffpose-video``, ...:
+``python -m poselift_mm.apis.model_zoo list``), which brings its packaged
+weights.
 
 Writes ``DIR/results.json`` atomically, the results file of
 ``poselift_mm.apis.output_schema`` (as ``tools/lift.py``)::
@@ -43,6 +48,7 @@ import argparse
 import sys
 
 from poselift_mm.apis.video_demo import FALLBACK_FPS, DemoError, run_demo
+from poselift_mm.utils.launch import quiet_warnings
 
 
 def parse_args(argv=None):
@@ -55,9 +61,12 @@ def parse_args(argv=None):
     p.add_argument('--pose2d-weights', default=None,
                    help='2D checkpoint (default: random weights for a '
                    'config file, the alias weights for an alias)')
-    p.add_argument('--pose3d', required=True, help='lifter config file')
-    p.add_argument('--pose3d-weights', required=True,
-                   help='lifter checkpoint')
+    p.add_argument('--pose3d', required=True,
+                   help='lifter config file, or a released model alias '
+                   '(zedo, diffpose, diffpose-video, ...)')
+    p.add_argument('--pose3d-weights', default=None,
+                   help='lifter checkpoint (default: the alias\'s packaged '
+                   'weights; required with a config file)')
     p.add_argument('--det-model', default='whole_image',
                    help="'whole_image' (default) or an MMDetection config "
                    'or alias')
@@ -87,6 +96,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    quiet_warnings()
     try:
         return run_demo(**vars(args))
     except DemoError as err:

@@ -3,8 +3,7 @@ MMPose's own ``MMPoseInferencer`` (its ``Pose3DInferencer``).
 
     inferencer = build_inferencer(
         'rtmpose-t_8xb256-420e_coco-256x192.py', 'rtmpose-t.pth',
-        'configs/zedo/zedo_prior-mlp512_h36m-mocap_cpu.py', 'zedo.pth',
-        device='cpu', det_model='whole_image')
+        'zedo', None, device='cpu', det_model='whole_image')
     frames = run_inferencer(inferencer, 'video.mp4')
     frames[0]['instances'][0]['keypoints_3d']  # (17, 3) metres
 
@@ -15,13 +14,23 @@ y down, z forward): ``X = -x``, ``Y = z`` (depth), ``Z = -y`` (up), then
 ``disable_rebase_keypoint``. This is a mirror of the camera frame (det -1);
 :func:`display_to_camera` undoes it up to the root position.
 
+The lifter is a config file or a released model's alias or name
+(``'zedo'``, ``'diffpose'``, ``'diffpose-video'``: the metafiles, see
+:mod:`poselift_mm.apis.model_zoo`); an alias brings its packaged weights.
+:func:`build_inferencer` and :func:`run_inferencer` call
+:func:`~poselift_mm.apis.inferencer_hooks.enable_mmpose_inferencer`, which
+also lets a plain ``MMPoseInferencer(pose3d='zedo')`` find the aliases and
+gives a 'pixel' lifter (ZeDO) its ``disable_norm_pose_2d=True`` (an
+explicit False is refused); users of a plain ``MMPoseInferencer`` call it
+once themselves.
+
 Two faults of MMPose 1.3.2's inferencer are handled (nothing in
 site-packages is edited):
 
 * its tracker never stores the previous frame (``results_pose2d_last`` stays
   empty), so every detection opens a new track every frame:
-  :func:`poselift_mm.apis.tracks.enable_persistent_tracks` (called by
-  :func:`build_inferencer` and :func:`run_inferencer`) stores the
+  :func:`poselift_mm.apis.tracks.enable_persistent_tracks` (part of
+  ``enable_mmpose_inferencer``) stores the
   current frame's detections after each frame, which makes ``track_id``
   persistent (IoU or OKS matching, ``tracking_thr``);
 * ``preprocess_single`` returns nothing for a frame without a person and
@@ -39,7 +48,7 @@ from mmengine.config import Config
 
 from poselift_mm.visualization.display import (camera_to_display,
                                                display_to_camera)
-from poselift_mm.apis.tracks import enable_persistent_tracks
+from poselift_mm.apis.inferencer_hooks import enable_mmpose_inferencer
 
 __all__ = [
     'lifter_inferencer_kwargs', 'build_inferencer',
@@ -131,15 +140,20 @@ def build_inferencer(pose2d: str,
                      det_cat_ids: Optional[Union[int, Sequence[int]]] = None):
     """An ``MMPoseInferencer`` running ``pose2d`` (config path or MMPose
     alias; aliases download weights) then the lifter ``pose3d`` (config
-    path). ``det_model='whole_image'``: the whole image is one person box.
-    Weights None: random initialisation (MMPose warns). The lifter's
-    :func:`lifter_inferencer_kwargs` are kept as
-    ``inferencer.poselift_kwargs``."""
+    path, or a poselift_mm model alias / name: its packaged weights unless
+    ``pose3d_weights`` is given). ``det_model='whole_image'``: the whole
+    image is one person box. Weights None: random initialisation (MMPose
+    warns). The lifter's :func:`lifter_inferencer_kwargs` are kept as
+    ``inferencer.poselift_kwargs``, the lifter's config file and weights
+    as ``inferencer.poselift_lifter``."""
     import poselift_mm  # noqa: F401  (registrations, compat fixes)
     from mmpose.apis import MMPoseInferencer
 
-    pose3d = str(pose3d)
-    if 'hand3d' in pose3d:
+    from poselift_mm.apis.model_zoo import resolve_lifter
+
+    enable_mmpose_inferencer()  # aliases, lifter inputs, tracks
+    pose3d, pose3d_weights = resolve_lifter(pose3d, pose3d_weights)
+    if isinstance(pose3d, str) and 'hand3d' in pose3d:
         raise ValueError(
             f"{pose3d}: MMPose 1.3.2 sends any lifter config whose path "
             "contains 'hand3d' to its hand inferencer; rename the file")
@@ -157,13 +171,14 @@ def build_inferencer(pose2d: str,
     inner = inferencer.inferencer
     name2d = inner.pose2d_model.model.dataset_meta.get('dataset_name')
     name3d = inner.model.dataset_meta.get('dataset_name')
+    config = pose3d if isinstance(pose3d, str) else pose3d.filename
     if name2d not in SUPPORTED_2D or name3d != 'h36m':
         raise ValueError(
             f'{pose2d}: 2D keypoints of dataset {name2d!r} cannot be mapped '
-            f'to the lifter dataset {name3d!r} of {pose3d} (MMPose maps '
+            f'to the lifter dataset {name3d!r} of {config} (MMPose maps '
             f'{SUPPORTED_2D} to h36m)')
     inferencer.poselift_kwargs = kwargs
-    enable_persistent_tracks()
+    inferencer.poselift_lifter = dict(config=config, weights=pose3d_weights)
     return inferencer
 
 
@@ -289,7 +304,7 @@ def run_inferencer(inferencer,
     ``frames_expected``, ``frames_read``, ``truncated``. A video that ends
     early gives a :class:`TruncatedVideoWarning` and the frames read.
     """
-    enable_persistent_tracks()  # persistent track ids (apis.tracks)
+    enable_mmpose_inferencer()  # track ids, lifter inputs (module doc)
     inner = getattr(inferencer, 'inferencer', inferencer)
     if not hasattr(inner, '_keypoint_converter'):
         raise ValueError('run_inferencer: needs an MMPoseInferencer with a '

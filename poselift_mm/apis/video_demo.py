@@ -148,8 +148,16 @@ def check_request(input, max_frames=None, fps=None, offline=False,
 
 def build(pose2d, pose2d_weights, pose3d, pose3d_weights, **kwargs):
     """:func:`build_inferencer` (``kwargs``: device, det_model,
-    det_weights, det_cat_ids); its errors as :class:`DemoError`."""
+    det_weights, det_cat_ids); its errors as :class:`DemoError`.
+    ``pose3d``: a config file (with ``pose3d_weights``) or a model alias
+    (its packaged weights unless ``pose3d_weights`` is given)."""
+    import os.path as osp
+
     from .inference import build_inferencer
+    if pose3d_weights is None and osp.isfile(str(pose3d)):
+        raise DemoError(
+            f'{pose3d}: a lifter config file needs --pose3d-weights (a '
+            'model alias such as zedo brings its packaged weights)')
     t0 = time.time()
     try:
         inferencer = build_inferencer(pose2d, pose2d_weights, pose3d,
@@ -203,16 +211,20 @@ def demo_meta(request: dict, inferencer, info: dict) -> dict:
     inner = getattr(inferencer, 'inferencer', inferencer)
     lifter = getattr(inner, 'model', None)
     size = (info['width'], info['height']) if info.get('width') else None
+    # the files an alias resolved to (build_inferencer)
+    files = getattr(inferencer, 'poselift_lifter', None) or dict(
+        config=str(request['pose3d']), weights=request['pose3d_weights'])
     return make_meta(
-        model=dict(config=str(request['pose3d']),
-                   checkpoint=str(request['pose3d_weights']),
+        model=dict(config=str(files['config']),
+                   checkpoint=str(files['weights']),
                    type=type(lifter).__name__ if lifter is not None
                    else None),
         fps=info.get('fps') or None, image_size=size,
         root_index=int(getattr(lifter, 'root_index', 0)),
         pose2d=request['pose2d'], pose3d=request['pose3d'],
         created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-        input=request['input'], pose3d_weights=request['pose3d_weights'],
+        input=request['input'],
+        pose3d_weights=files['weights'],
         pose2d_weights=request['pose2d_weights'],
         keypoints_3d_frame=DISPLAY_FRAME,
         frames_expected=info.get('frames_expected'),
