@@ -2,7 +2,9 @@
 
 ``convert_keypoints(keypoints, scores, src, dst='h36m')`` reorders the joints
 an H36M lifter shares with the detector's format and synthesises the others
-as midpoints. Format names are MMPose ``dataset_meta['dataset_name']`` values:
+as midpoints. Format names are MMPose ``dataset_meta['dataset_name']`` values
+(``coco`` and ``h36m`` both have 17 joints: which one a track is in is
+decided by :mod:`poselift_mm.geometry.format_detection`, never assumed):
 
 =========== ====== ==========================================================
 src         joints source
