@@ -1,20 +1,26 @@
-"""Train a model from a config, the MMPose way.
+"""Train a model from a config, the MMPose way (MMPose 1.3.2's
+``tools/train.py`` arguments, with MMPose's meaning).
 
     python tools/train.py CONFIG [--work-dir W] [--resume [CKPT]]
-        [--cfg-options k=v ...] [--launcher none|pytorch] [--amp]
+        [--amp] [--no-validate] [--auto-scale-lr]
+        [--show-dir DIR] [--show] [--interval N] [--wait-time S]
+        [--cfg-options k=v ...] [--launcher none|pytorch]
+        [--trust-checkpoint]
 
 ``--resume`` alone continues from the newest checkpoint in the work dir.
+``--show-dir`` draws validation samples (lifters: the 2D input beside the
+3D prediction and ground truth) under WORK_DIR/TIMESTAMP/DIR.
 """
 import argparse
 
 from poselift_mm.apis.train_test import train
-from poselift_mm.utils.launch import add_common_args
+from poselift_mm.utils.launch import (add_common_args, add_show_args,
+                                      quiet_warnings)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a pose lifter')
     parser.add_argument('config', help='config file')
-    add_common_args(parser)
     parser.add_argument(
         '--resume', nargs='?', const='auto',
         help='resume from CKPT, or (no value) from the newest checkpoint in '
@@ -25,10 +31,13 @@ def parse_args(argv=None):
                         help='skip validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the actual batch size')
+    add_show_args(parser)
+    add_common_args(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
+    quiet_warnings()
     return train(parse_args(argv))
 
 

@@ -83,6 +83,23 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def add_show_args(parser: argparse.ArgumentParser) -> None:
+    """MMPose's drawing arguments (tools/train.py: validation samples;
+    tools/test.py: test samples). For lifters the drawings are the 2D
+    input beside the 3D prediction and ground truth
+    (``poselift_mm.apis.runner_hooks``)."""
+    parser.add_argument(
+        '--show-dir', help='directory where the drawings are saved '
+        '(relative: under WORK_DIR/TIMESTAMP/)')
+    parser.add_argument('--show', action='store_true',
+                        help='display the drawings in a window')
+    parser.add_argument('--interval', type=int, default=1,
+                        help='draw every INTERVAL-th sample (validation: '
+                        'batch)')
+    parser.add_argument('--wait-time', type=float, default=1,
+                        help='seconds each shown drawing stays up')
+
+
 def load_config(args):
     """Config from ``args.config`` with ``--cfg-options`` and the work dir
     (CLI > config > ``work_dirs/<config name>``) applied."""
