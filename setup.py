@@ -1,11 +1,17 @@
 """poselift_mm: diffusion-based 3D human pose lifting for MMPose.
 
-Besides the package, the `.mim` extension (configs, tools, model index) is laid
-out under ``poselift_mm/.mim`` so that ``mim train poselift_mm CONFIG`` and
-``mim test poselift_mm CONFIG --checkpoint CKPT`` work. MMPose's own setup.py
-only does that for ``setup.py develop``/``bdist_wheel``; pip >= 21.3 installs
-editable packages through PEP 660 (``editable_wheel``), which it skips, so here
-editable builds get symlinks and every other build gets copies.
+Besides the package, the `.mim` extension (configs, tools, model index, the
+released weights, the demo clip) is laid out under ``poselift_mm/.mim`` so
+that ``mim search/train/test poselift_mm`` work and the model zoo
+(``poselift_mm.apis.model_zoo``: aliases such as ``zedo``) finds configs
+and weights after any install. MMPose's own setup.py only does that for
+``setup.py develop``/``bdist_wheel``; pip >= 21.3 installs editable packages
+through PEP 660 (``editable_wheel``), which it skips. Here editable builds
+get symlinks in the checkout's ``poselift_mm/.mim`` (see
+``poselift_mm/utils/mim_link.py``); every other build copies the files into
+the build folder (``build_py``), leaving the checkout untouched, so a
+non-editable ``pip install .`` and a wheel carry them as package data. The
+sdist carries them at the top level (MANIFEST.in).
 """
 import os
 import os.path as osp
@@ -13,9 +19,12 @@ import shutil
 import sys
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 ROOT = osp.dirname(osp.abspath(__file__))
-MIM_FILES = ('configs', 'tools', 'model-index.yml')
+# under poselift_mm/.mim: what mim reads (configs, tools, model index) and
+# what the metafiles and configs name (checkpoints/, demo/)
+MIM_FILES = ('configs', 'tools', 'model-index.yml', 'checkpoints', 'demo')
 
 
 def read_version():
@@ -37,13 +46,9 @@ def read_requirements(name):
 
 
 def add_mim_extension():
-    editable = {'develop', 'editable_wheel'}
-    building = {'sdist', 'bdist_wheel', 'build', 'build_py', 'install'}
-    if editable & set(sys.argv):
-        mode = 'symlink'
-    elif building & set(sys.argv):
-        mode = 'copy'
-    else:
+    """Editable builds: ``poselift_mm/.mim/<name>`` links to the checkout's
+    folders (nothing is copied; the package is used in place)."""
+    if not {'develop', 'editable_wheel'} & set(sys.argv):
         return
     mim_root = osp.join(ROOT, 'poselift_mm', '.mim')
     os.makedirs(mim_root, exist_ok=True)
@@ -56,12 +61,31 @@ def add_mim_extension():
             os.remove(dst)
         elif osp.isdir(dst):
             shutil.rmtree(dst)
-        if mode == 'symlink':
-            os.symlink(osp.relpath(src, mim_root), dst)
-        elif osp.isdir(src):
-            shutil.copytree(src, dst)
-        else:
-            shutil.copyfile(src, dst)
+        os.symlink(osp.relpath(src, mim_root), dst)
+
+
+class BuildWithMim(build_py):
+    """``build_py`` that also copies :data:`MIM_FILES` into the build's
+    ``poselift_mm/.mim`` (real files, links followed), so wheels and
+    non-editable installs carry the configs, tools, model index and
+    weights. Editable builds use the links of :func:`add_mim_extension`."""
+
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        mim_root = osp.join(self.build_lib, 'poselift_mm', '.mim')
+        if osp.isdir(mim_root):
+            shutil.rmtree(mim_root)
+        os.makedirs(mim_root)
+        skip = shutil.ignore_patterns('__pycache__', '*.pyc', '.*')
+        for name in MIM_FILES:
+            src = osp.join(ROOT, name)
+            dst = osp.join(mim_root, name)
+            if osp.isdir(src):
+                shutil.copytree(src, dst, ignore=skip)
+            elif osp.isfile(src):
+                shutil.copyfile(src, dst)
 
 
 if __name__ == '__main__':
@@ -78,7 +102,11 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('tests', 'tests.*', 'configs',
                                         'tools')),
         include_package_data=True,
-        package_data={'poselift_mm': ['.mim/**/*', 'data/*']},
+        package_data={'poselift_mm': ['data/*']},
+        # the checkout's .mim links (editable installs) are not data: the
+        # build copies the real files (BuildWithMim)
+        exclude_package_data={'poselift_mm': ['.mim/*', '.mim/**/*']},
+        cmdclass={'build_py': BuildWithMim},
         install_requires=['numpy', 'scipy', 'matplotlib', 'tqdm'],
         extras_require={
             'mim': read_requirements('mminstall.txt'),
