@@ -37,9 +37,11 @@ class TestProgressHook(Hook):
     the LoggerHook's own interval already gives at least as many)."""
     priority = 'VERY_LOW'
 
-    def __init__(self, steps: int = 10, min_seconds: float = 5.):
+    def __init__(self, steps: int = 10, min_seconds: float = 5.,
+                 clock=time.perf_counter):
         self.steps = max(1, int(steps))
         self.min_seconds = float(min_seconds)
+        self.clock = clock
         self.every = 0
         self.total = 0
         self.t0 = 0.
@@ -51,14 +53,14 @@ class TestProgressHook(Hook):
                        if type(h).__name__ == 'LoggerHook'), None)
         if logger is not None and logger.interval <= self.every:
             self.every = 0  # the LoggerHook logs often enough
-        self.t0 = time.perf_counter()
+        self.t0 = self.clock()
 
     def after_test_iter(self, runner, batch_idx: int, data_batch=None,
                         outputs=None) -> None:
         done = batch_idx + 1
         if not self.every or done % self.every or done >= self.total:
             return
-        spent = time.perf_counter() - self.t0
+        spent = self.clock() - self.t0
         if spent < self.min_seconds:
             return
         eta = spent / done * (self.total - done)
