@@ -13,6 +13,11 @@ Data contract (what a model's ``predict`` puts in each ``PoseDataSample``)
 - ``hypotheses_reproj_error`` (1, H, K), optional: per hypothesis and joint,
   the 2D reprojection error in pixels against the model's own 2D input
   (deployable: no ground truth) ((1, H, T, K) for T frames).
+- ``hypotheses_root_offset`` (1, H, 3), optional ((1, H, T, 3) for T
+  frames): where each hypothesis' root joint was before the model made it
+  root-relative (ZeDO: the pelvis of the optimised pose relative to its
+  translation); ``hypotheses + offset`` is the pose the original code
+  scores. Needed by ``hypotheses_protocol='zedo'`` only.
 
 ``gt_instances``: ``lifting_target`` (1, K, 3) or (T, K, 3) metres, the
 target frame(s) the dataset already picked (MMPose's ``target_idx``; frame t
@@ -41,6 +46,16 @@ Results (all in mm; ``MODE`` is ``MPJPE``, ``P-MPJPE`` or ``N-MPJPE``)
   hypothesis is root-aligned before aggregation (D3DP zeroes every
   hypothesis' root), so the aggregates mix joints of root-relative poses.
 
+- ``MPJVE`` (``mpjve=True``): mean per-joint velocity error, mm per frame
+  (Pavllo et al. 2019, VideoPose3D ``mean_velocity_error``) of the
+  root-aligned deployable prediction, as DiffPose-video / MixSTE report
+  it: the frames of each video (``target_img_path`` up to its
+  ``_<frame>.jpg``) are concatenated in window order (the first frame's
+  number; samples of one window may overlap, a re-anchored last window
+  included), velocities are taken across window seams, each video's mean
+  is weighted by its number of scored frames; per action, then the mean
+  over actions (``MPJVE_<action>``, ``MPJVE_all``).
+
 P-MPJPE is Procrustes (scale, rotation, translation) via
 ``poselift_mm.geometry.procrustes_align``; ``allow_reflection=True`` allows
 improper rotations as ZeDO does (ipl-uw/ZeDO-Release,
@@ -52,7 +67,7 @@ all K joints, as MMPose's ``keypoint_mpjpe``; only the averaging is masked.
 import logging
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -70,6 +85,7 @@ from poselift_mm.geometry import check_points, root_relative
 MODE_NAMES = {'mpjpe': 'MPJPE', 'p-mpjpe': 'P-MPJPE', 'n-mpjpe': 'N-MPJPE'}
 DEPLOYABLE_AGGREGATES = {'mean': 'mean', 'j-agg': 'J-Agg'}
 ORACLE_AGGREGATES = {'j-best': 'J-Best', 'p-best': 'P-Best'}
+HYPOTHESES_PROTOCOLS = ('pose', 'd3dp', 'zedo')
 
 
 def _get(container, key: str):
@@ -159,6 +175,7 @@ def read_lifting_sample(data_sample, where: str) -> dict:
 
     hyps = _get(pred_inst, 'hypotheses')
     reproj = _get(pred_inst, 'hypotheses_reproj_error')
+    offset = _get(pred_inst, 'hypotheses_root_offset')
     if hyps is not None:
         hyp_name = f"{where}: pred_instances['hypotheses']"
         hyps = _to_numpy(hyps)
@@ -193,11 +210,56 @@ def read_lifting_sample(data_sample, where: str) -> dict:
                     f'{rep_name} contains '
                     f'{int((~np.isfinite(reproj)).sum())} non-finite values '
                     '(NaN/inf)')
+        if offset is not None:
+            offset = _read_offsets(
+                _to_numpy(offset), hyps.shape[:2],
+                f"{where}: pred_instances['hypotheses_root_offset']")
+    else:
+        offset = None
 
     if len(names) != num_frames:
         names = names[:1] * num_frames
     return dict(pred=pred, gt=gt, visible=vis, hyps=hyps, reproj=reproj,
-                names=names)
+                offset=offset, names=names)
+
+
+def _read_offsets(offset: np.ndarray, frames_hyps, name: str) -> np.ndarray:
+    """(1, H, 3) / (1, H, T, 3) / (H, 3) root offsets -> (T, H, 3)."""
+    num_frames, num_hyp = frames_hyps
+    given = offset.shape
+    if offset.ndim == 4 and offset.shape[0] == 1:  # (1, H, T, 3)
+        offset = offset[0].transpose(1, 0, 2)
+    elif offset.ndim == 3 and offset.shape[0] == 1 and num_frames == 1:
+        offset = offset  # (1, H, 3) = (T=1, H, 3)
+    elif offset.ndim == 2 and num_frames == 1:  # (H, 3)
+        offset = offset[None]
+    if offset.shape != (num_frames, num_hyp, 3):
+        raise ValueError(f'{name}: expected shape (1, {num_hyp}, 3) (or (1, '
+                         f'{num_hyp}, T, 3) for T={num_frames} frames) '
+                         f'matching the hypotheses, got shape {given}')
+    if not np.isfinite(offset).all():
+        raise ValueError(f'{name} contains non-finite values (NaN/inf)')
+    return offset
+
+
+def video_and_frame(img_path: str):
+    """An image name -> (its video: the name up to ``_<frame>``, frame
+    number): 'S9_Directions_1.54138969_000001.jpg' -> ('S9_Directions_1.
+    54138969', 1); a name without a trailing frame number -> (name, None)."""
+    base = osp.splitext(str(img_path))[0]
+    video, _, frame = base.rpartition('_')
+    if video and frame.isdigit() and '/' not in frame:
+        return video, int(frame)
+    return base, None
+
+
+def velocity_sums(pred: np.ndarray, gt: np.ndarray) -> Tuple[float, int]:
+    """(T, K, 3) -> (sum over (T-1) x K of |v_pred - v_gt|, count)."""
+    if len(pred) < 2:
+        return 0., 0
+    err = np.linalg.norm(np.diff(pred, axis=0) - np.diff(gt, axis=0),
+                         axis=-1)
+    return float(err.sum()), int(err.size)
 
 
 def h36m_action(img_path: str) -> str:
@@ -239,7 +301,14 @@ class LiftingMPJPE(BaseMetric):
             'd3dp': as D3DP's ``p_mpjpe_diffusion*`` (paTRICK-swk/D3DP
             ``common/loss.py``): every hypothesis is aligned on its own and
             the selection is applied to the aligned joint errors (differs
-            from 'pose' only for P-MPJPE and N-MPJPE).
+            from 'pose' only for P-MPJPE and N-MPJPE). 'zedo': as ZeDO's
+            ``eval_multi`` (ipl-uw/ZeDO-Release ``lib/dataset/h36m.py``):
+            like 'd3dp', but each hypothesis is scored un-rooted
+            (``hypotheses + hypotheses_root_offset``) against the
+            root-relative ground truth, so a drift of its root counts;
+            ``MODE(P-Best)`` is then the paper's number (the minimum over
+            the hypotheses, per pose). Needs ``hypotheses_root_offset``.
+        mpjve: also report MPJVE (see the module docstring).
         to_mm: data units -> mm (1000 for metres).
         skip_list: 'S9_Greeting'-style subject_action names to skip
             (MMPose's ``skip_list``).
@@ -255,6 +324,7 @@ class LiftingMPJPE(BaseMetric):
                  aggregates: Sequence[str] = ('mean', 'j-agg'),
                  oracle: bool = True,
                  hypotheses_protocol: str = 'pose',
+                 mpjve: bool = False,
                  to_mm: float = M_TO_MM,
                  skip_list: Sequence[str] = (),
                  collect_device: str = 'cpu',
@@ -273,9 +343,10 @@ class LiftingMPJPE(BaseMetric):
                 f'LiftingMPJPE: aggregates must be a subset of '
                 f'{list(DEPLOYABLE_AGGREGATES)}, got {list(aggregates)} (the '
                 "oracle 'j-best'/'p-best' are switched on by oracle=True)")
-        if hypotheses_protocol not in ('pose', 'd3dp'):
-            raise ValueError("LiftingMPJPE: hypotheses_protocol must be "
-                             f"'pose' or 'd3dp', got {hypotheses_protocol!r}")
+        if hypotheses_protocol not in HYPOTHESES_PROTOCOLS:
+            raise ValueError('LiftingMPJPE: hypotheses_protocol must be one '
+                             f'of {HYPOTHESES_PROTOCOLS}, got '
+                             f'{hypotheses_protocol!r}')
         if not (np.isfinite(to_mm) and to_mm > 0):
             raise ValueError(f'LiftingMPJPE: to_mm must be > 0, got {to_mm}')
         self.modes = modes
@@ -285,6 +356,7 @@ class LiftingMPJPE(BaseMetric):
         self.aggregates = aggregates
         self.oracle = oracle
         self.hypotheses_protocol = hypotheses_protocol
+        self.mpjve = bool(mpjve)
         self.to_mm = float(to_mm)
         self.skip_list = set(skip_list)
         self._warned = set()
@@ -305,9 +377,10 @@ class LiftingMPJPE(BaseMetric):
         return x if self.root_index is None else root_relative(
             x, self.root_index)
 
-    def _hypothesis_errors(self, hyps, gt, vis,
-                           reproj) -> Dict[str, np.ndarray]:
-        """hyps (M, H, K, 3), gt (M, K, 3) root-aligned -> name: (M, K) mm."""
+    def _hypothesis_errors(self, hyps, gt, vis, reproj,
+                           offset=None) -> Dict[str, np.ndarray]:
+        """hyps (M, H, K, 3), gt (M, K, 3) root-aligned, offset (M, H, 3)
+        or None -> name: (M, K) mm."""
         rules = list(self.aggregates)
         if 'j-agg' in rules and reproj is None:
             rules.remove('j-agg')
@@ -318,6 +391,8 @@ class LiftingMPJPE(BaseMetric):
             rules += list(ORACLE_AGGREGATES)
         labels = {**DEPLOYABLE_AGGREGATES, **ORACLE_AGGREGATES}
         hyps = self._root(hyps)
+        if self.hypotheses_protocol == 'zedo':  # score them un-rooted
+            hyps = hyps + offset[..., None, :]
         out = {}
         if self.hypotheses_protocol == 'pose':
             poses = {}
@@ -335,7 +410,7 @@ class LiftingMPJPE(BaseMetric):
                     out[f'{MODE_NAMES[mode]}({labels[rule]})'] = \
                         self._errors(pose, gt, ALIGNMENTS[mode])
             return out
-        for mode in self.modes:  # 'd3dp': align each hypothesis on its own
+        for mode in self.modes:  # 'd3dp', 'zedo': align each on its own
             alignment = ALIGNMENTS[mode]
             per_hyp = self._errors(hyps, gt[:, None], alignment)  # (M, H, K)
             for rule in rules:
@@ -384,6 +459,14 @@ class LiftingMPJPE(BaseMetric):
         groups = defaultdict(list)  # same H and reproj presence together
         for i, s in enumerate(samples):
             if s['hyps'] is not None:
+                if self.hypotheses_protocol == 'zedo' and s['offset'] is None:
+                    raise ValueError(
+                        f"{where}: hypotheses_protocol='zedo' scores each "
+                        'hypothesis un-rooted and needs '
+                        "pred_instances['hypotheses_root_offset'] (1, H, 3) "
+                        f"beside 'hypotheses' (sample {i} has none: the "
+                        'model must return where each hypothesis\' root '
+                        'was before it was made root-relative)')
                 groups[(s['hyps'].shape[1], s['reproj'] is not None)].append(i)
         for idx in groups.values():
             frame_idx = np.concatenate(
@@ -391,8 +474,10 @@ class LiftingMPJPE(BaseMetric):
             hyps = np.concatenate([samples[i]['hyps'] for i in idx])
             reproj = None if samples[idx[0]]['reproj'] is None else \
                 np.concatenate([samples[i]['reproj'] for i in idx])
+            offset = None if self.hypotheses_protocol != 'zedo' else \
+                np.concatenate([samples[i]['offset'] for i in idx])
             agg = self._hypothesis_errors(hyps, gt[frame_idx], vis[frame_idx],
-                                          reproj)
+                                          reproj, offset)
             splits = np.cumsum(frames[idx])[:-1]
             for name, err in agg.items():
                 for i, part in zip(idx, np.split(err, splits)):
@@ -405,9 +490,58 @@ class LiftingMPJPE(BaseMetric):
             err_sum = {name: v[lo:hi] for name, v in masked.items()}
             for name, err in per_sample[i].items():
                 err_sum[name] = (err * s['visible']).sum(-1)
-            self.results.append(
-                dict(err_sum=err_sum, n_visible=n_vis[lo:hi],
-                     actions=np.asarray(s['actions'])))
+            record = dict(err_sum=err_sum, n_visible=n_vis[lo:hi],
+                          actions=np.asarray(s['actions']))
+            if self.mpjve:
+                record['velocity'] = self._velocity_record(
+                    pred[lo:hi], gt[lo:hi], s)
+            self.results.append(record)
+
+    def _velocity_record(self, pred, gt, sample) -> dict:
+        """What MPJVE needs of one sample (T frames): its video, first
+        frame number, action, frame count, the velocity error sum inside
+        it and its first / last root-aligned frames (for the seams)."""
+        names = sample['names']
+        video, frame = video_and_frame(names[0]) if names else (None, None)
+        total, count = velocity_sums(pred, gt)
+        return dict(video=video, frame=frame, action=sample['actions'][0],
+                    frames=len(pred), sum=total, count=count,
+                    ends=np.stack([pred[0], gt[0], pred[-1], gt[-1]]))
+
+    def _mpjve(self, records: List[dict]) -> Dict[str, float]:
+        """Per video: windows in frame order, velocities inside them and
+        across their seams; each video's mean weighted by its frames."""
+        videos = defaultdict(list)
+        for i, r in enumerate(records):
+            videos[r['video'] if r['video'] is not None else ('#', i)].append(
+                (r['frame'] if r['frame'] is not None else -1, i, r))
+        means, weights, actions = [], [], []
+        for wins in videos.values():
+            wins = [r for _, _, r in sorted(wins, key=lambda w: w[:2])]
+            total = sum(r['sum'] for r in wins)
+            count = sum(r['count'] for r in wins)
+            for a, b in zip(wins[:-1], wins[1:]):  # seam: a's last -> b's 1st
+                v = (b['ends'][0] - a['ends'][2]) - (b['ends'][1] -
+                                                     a['ends'][3])
+                total += float(np.linalg.norm(v, axis=-1).sum())
+                count += v.shape[0]
+            if count:
+                means.append(total / count * self.to_mm)
+                weights.append(sum(r['frames'] for r in wins))
+                actions.append(wins[0]['action'])
+        if not means:
+            self._warn_once('mpjve', 'MPJVE skipped: no video has two '
+                            'frames')
+            return {}
+        means, weights = np.asarray(means), np.asarray(weights, float)
+        out = {'MPJVE_all': float((means * weights).sum() / weights.sum())}
+        if not self.per_action:
+            out['MPJVE'] = out['MPJVE_all']
+            return out
+        by_action = group_means(means * weights, weights, np.asarray(actions))
+        out['MPJVE'] = float(np.mean(list(by_action.values())))
+        out.update({f'MPJVE_{a}': v for a, v in by_action.items()})
+        return out
 
     # ---------------------------------------------------------------- compute
     def compute_metrics(self, results: list) -> Dict[str, float]:
@@ -443,4 +577,6 @@ class LiftingMPJPE(BaseMetric):
                 metrics[name] = overall
             metrics[f'{name}_all'] = overall
         metrics.update(per_action_keys)
+        if self.mpjve:
+            metrics.update(self._mpjve([r['velocity'] for r in results]))
         return metrics
