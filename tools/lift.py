@@ -1,6 +1,6 @@
 """Lift one person's 2D keypoints (a track you already have) to 3D.
 
-    python tools/lift.py INPUT CONFIG CHECKPOINT --out results.json
+    python tools/lift.py INPUT CONFIG_OR_ALIAS [CHECKPOINT] --out results.json
         [--image-size W H] [--intrinsics FX FY CX CY]
         [--format auto|h36m|coco|halpe26|halpe] [--render OUT.mp4]
         [--fps N] [--device cpu] [--batch-size 1024]
@@ -27,6 +27,10 @@ tool stops and asks for ``--format coco`` or ``--format h36m``. An explicit
 DiffPose configs need ``--image-size``; ZeDO needs ``--intrinsics`` or
 ``--image-size`` (then a pinhole with f = image diagonal).
 
+The model: a config file and its CHECKPOINT, or a released model's alias
+(``zedo``, ``diffpose``, ``diffpose-video``, ...; ``python -m
+poselift_mm.apis.model_zoo list``), which brings its packaged weights.
+
 Writes the results file of ``poselift_mm.apis.output_schema`` atomically:
 ``{"meta": {...}, "frames": [{"frame_id": i, "instances": [{"track_id",
 "keypoints", "keypoint_scores", "keypoint_spread", "keypoints_2d",
@@ -49,8 +53,11 @@ from poselift_mm.apis.keypoint_files import FORMATS, LiftFileError, lift_file
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('input', help='.npz or .json 2D keypoints (pixels)')
-    p.add_argument('config', help='lifter config')
-    p.add_argument('checkpoint', help='lifter checkpoint')
+    p.add_argument('config', help='lifter config, or a released model '
+                   'alias (zedo, diffpose, diffpose-video, ...)')
+    p.add_argument('checkpoint', nargs='?', default=None,
+                   help="lifter checkpoint (default: the alias's packaged "
+                   'weights; required with a config file)')
     p.add_argument('--out', required=True, help='output .json')
     p.add_argument('--image-size', nargs=2, type=float, metavar=('W', 'H'))
     p.add_argument('--intrinsics', nargs=4, type=float,

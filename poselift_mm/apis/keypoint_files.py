@@ -227,6 +227,28 @@ def input_format(track: dict, format: str = 'auto', log=_print) -> str:
     return 'auto'
 
 
+def resolve_model_args(config, checkpoint):
+    """``(config file, checkpoint)`` for ``tools/lift.py``'s model
+    arguments: a config file needs its checkpoint; a released model's alias
+    or name (``zedo``, ``diffpose``, ``diffpose-video``: the metafiles of
+    :mod:`poselift_mm.apis.model_zoo`) gives its config file and, unless
+    ``checkpoint`` is given, its packaged weights. Raises
+    :class:`LiftFileError`."""
+    from .model_zoo import resolve_model as zoo_model
+    if osp.isfile(str(config)):
+        if checkpoint is None:
+            raise LiftFileError(
+                f'{config}: a config file needs its CHECKPOINT (a model '
+                'alias such as zedo brings its packaged weights)')
+        return config, checkpoint
+    try:
+        info = zoo_model(str(config))
+    except (KeyError, FileNotFoundError) as err:
+        raise LiftFileError(
+            f'{config}: not a config file, and {err.args[0]}') from None
+    return info.config, checkpoint or info.weights
+
+
 def lift_file(input, config, checkpoint, out, image_size=None,
               intrinsics=None, format='auto', device=None, batch_size=1024,
               cfg_options=None, trust_checkpoint=False, render=None,
@@ -234,11 +256,13 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     """Read ``input``, lift it with the lifter of ``config`` +
     ``checkpoint``, write the results file ``out`` and, with ``render``,
     its animation (arguments: ``tools/lift.py``'s options; ``intrinsics``
-    (fx, fy, cx, cy) px; ``fps`` of the input, None: unknown). Raises
+    (fx, fy, cx, cy) px; ``fps`` of the input, None: unknown; ``config``
+    may be a model alias: :func:`resolve_model_args`). Raises
     :class:`LiftFileError` naming the problem."""
     from .lift import FORMAT_HINT, lift_keypoints
     from .output_schema import make_meta
     t0 = time.time()
+    config, checkpoint = resolve_model_args(config, checkpoint)
     if batch_size < 1:
         raise InputError(f'--batch-size must be >= 1, got {batch_size}')
     if fps is not None and not fps > 0:
