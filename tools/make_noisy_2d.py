@@ -1,6 +1,6 @@
 """Write a detector-like noisy 2D file for a Human3.6M-format annotation
 (``poselift_mm.datasets.noisy_files.write_noisy_detections``; the noise
-model and its presets: ``poselift_mm.datasets.transforms.detector_noise``).
+model and its presets: ``poselift_mm.datasets.noise2d``).
 
     python tools/make_noisy_2d.py ANNOTATION.npz OUT.npy --preset strong \
         --seed 0 --cameras annotation_body3d/cameras.pkl

@@ -5,14 +5,13 @@ keypoint_2d_det_file=...)`` and ``tools/fit_gmm.py`` read: MMPose's
 ``joint_2d_det_files`` ``.npy``, one (N, K, 3) float32 array, px + score,
 rows aligned with the annotation's rows (the layout in which the mocap
 converter's ``DetectionNoise`` writes ``h36m_<split>_noisy.npy``). The
-noise is
-:func:`~poselift_mm.datasets.transforms.detector_noise.noisy_copy`, run
-along each video's frames in frame order, so temporal models see the
-preset's AR(1) correlation; each video's noise depends only on the seed and
-its name (adding or removing videos changes no other video's noise).
+noise is :func:`~poselift_mm.datasets.noise2d.noisy_copy`, run along each
+video's frames in frame order, so temporal models see the preset's AR(1)
+correlation; each video's noise depends only on the seed and its name
+(:func:`~poselift_mm.datasets.noise2d.keyed_rng`: adding or removing videos
+changes no other video's noise).
 """
 import os.path as osp
-import zlib
 from typing import Mapping, Optional, Union
 
 import numpy as np
@@ -20,7 +19,7 @@ import numpy as np
 from poselift_mm.utils.io import atomic_path
 from .readers import (DataFileError, check_camera_table, load_pickle,
                       parse_h36m_imgnames, read_body3d_annotation)
-from .transforms.detector_noise import DetectorNoiseParams, noisy_copy
+from .noise2d import DetectorNoiseParams, keyed_rng, noisy_copy
 
 __all__ = ['write_noisy_detections']
 
@@ -81,7 +80,7 @@ def write_noisy_detections(annotation_npz: str,
     out = np.zeros(part.shape, np.float32)
     for v, key in enumerate(keys):
         rows = order[starts[v]:ends[v]]
-        rng = np.random.default_rng([int(seed), zlib.crc32(key.encode())])
+        rng = keyed_rng(seed, key)
         out[rows, :, :2], out[rows, :, 2] = noisy_copy(
             part[rows, :, :2], None if sizes is None else sizes[v], preset,
             rng, visible=part[rows, :, 2], strength=strength)

@@ -1,8 +1,17 @@
-"""Detector-like noise on projected 2D keypoints, reproducible per sequence."""
-import zlib
+"""Detector-like noise on projected 2D keypoints, reproducible per sequence:
+the converter's older, milder model (i.i.d. jitter, Gaussian outliers,
+missed joints that keep their position). Its jitter draw and its keyed
+generator are those of the noise model :mod:`poselift_mm.datasets.noise2d`
+(an AR(1) series with ``rho = 0`` is i.i.d. N(0, 1): the same numbers as
+``rng.normal``), so the random stream of the committed files is unchanged.
+"""
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..noise2d import ar1_unit_noise, keyed_rng
+
+__all__ = ['DetectionNoise', 'keyed_rng']
 
 
 @dataclass
@@ -31,7 +40,8 @@ class DetectionNoise:
     def apply(self, uv: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """(N, K, 2) px -> (N, K, 3): noisy px and a score."""
         uv = np.asarray(uv, dtype=np.float64)
-        noise = rng.normal(0.0, self.jitter_px, uv.shape)
+        noise = ar1_unit_noise(rng, len(uv), uv.shape[1:], 0.0) * \
+            self.jitter_px
         outlier = rng.random(uv.shape[:-1]) < self.outlier_prob
         noise += outlier[..., None] * rng.normal(0.0, self.outlier_px,
                                                  uv.shape)
@@ -40,10 +50,3 @@ class DetectionNoise:
         dropped = rng.random(uv.shape[:-1]) < self.drop_prob
         score = np.where(dropped, self.drop_score, score)
         return np.concatenate([uv + noise, score[..., None]], axis=-1)
-
-
-def keyed_rng(seed: int, *keys: str) -> np.random.Generator:
-    """A generator that depends on the seed and the keys only (adding or
-    removing other sequences does not change this one's noise)."""
-    words = [zlib.crc32(k.encode()) for k in keys]
-    return np.random.default_rng([int(seed)] + words)
