@@ -20,14 +20,10 @@ Examples:
 """
 import argparse
 import logging
-import os.path as osp
 import sys
-import time
 
-from poselift_mm.datasets.mocap import (  # noqa: E402
-    BVH_UNITS_M, DEFAULT_SPLITS, H36M_ACTIONS, H36M_CAMERA_IDS,
-    DetectionNoise, bvh_sequence, convert_to_h36m, expmap_sequences,
-    select_expmap_keys)
+from poselift_mm.datasets.mocap import (BVH_UNITS_M, H36M_ACTIONS,
+                                        H36M_CAMERA_IDS, convert_mocap_files)
 
 
 def _split_arg(text: str):
@@ -137,38 +133,29 @@ def main(argv=None):
     if args.max_frames is not None and args.max_frames < 1:
         parser.error('--max-frames must be >= 1')
     logging.basicConfig(level=logging.WARNING, format='%(message)s')
-    splits = dict(args.split) if args.split else (
-        {k: list(v) for k, v in DEFAULT_SPLITS.items()} if args.expmap
-        else None)
+    noise = None if args.no_detections else dict(
+        jitter_px=args.jitter_px, outlier_prob=args.outlier_prob,
+        outlier_px=args.outlier_px, drop_prob=args.drop_prob,
+        drop_score=args.drop_score, score_px=args.score_px)
     try:
-        noise = None if args.no_detections else DetectionNoise(
-            args.jitter_px, args.outlier_prob, args.outlier_px,
-            args.drop_prob, args.drop_score, args.score_px)
-        if args.expmap:
-            keys = select_expmap_keys(
-                args.expmap, args.subjects, args.actions,
-                drop_duplicates=not args.keep_duplicates)
-            seqs, total = expmap_sequences(args.expmap, args.skeleton,
-                                           keys), len(keys)
-        else:
-            seqs = (bvh_sequence(f, args.bvh_unit) for f in args.bvh)
-            total = len(args.bvh)
-        start = time.time()
-        result = convert_to_h36m(
-            seqs, args.out_dir, args.cameras, splits=splits,
+        result = convert_mocap_files(
+            args.out_dir, args.cameras, expmap=args.expmap,
+            skeleton=args.skeleton, bvh=args.bvh, bvh_unit=args.bvh_unit,
+            subjects=args.subjects, actions=args.actions,
+            drop_duplicates=not args.keep_duplicates,
+            splits=dict(args.split) if args.split else None, noise=noise,
             camera_ids=args.camera_ids, camera_subject=args.camera_subject,
-            fps=args.fps, max_frames=args.max_frames, noise=noise,
-            seed=args.seed, margin_px=args.margin_px, yaw_deg=args.yaw_deg,
-            progress=not args.quiet, total=total)
+            fps=args.fps, max_frames=args.max_frames, seed=args.seed,
+            margin_px=args.margin_px, yaw_deg=args.yaw_deg,
+            progress=not args.quiet)
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    seconds = time.time() - start
     seqs = result['sequences']
-    partial = [s for s in seqs if s['visible_frac'] < 1]
+    partial = sum(s['visible_frac'] < 1 for s in seqs)
     print(f'{len(seqs)} sequences, frames per split (x cameras): '
-          f"{result['frames']}, {seconds:.1f} s; "
-          f'{len(partial)} sequences partly outside an image')
+          f"{result['frames']}, {result['seconds']:.1f} s; "
+          f'{partial} sequences partly outside an image')
     for name, path in result['paths'].items():
         print(f'{name}: {path}')
     return 0

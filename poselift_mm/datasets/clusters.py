@@ -1,4 +1,5 @@
-"""K-means of poses: the initial poses of ZeDO's optimisation.
+"""K-means of poses: the initial poses of ZeDO's optimisation
+(:func:`make_clusters`, ``tools/make_clusters.py``).
 
 Numpy with its own random stream, kept apart from the torch
 ``poselift_mm.stats.weighted_kmeans`` on purpose: ``tools/make_clusters.py``
@@ -6,6 +7,12 @@ Numpy with its own random stream, kept apart from the torch
 ``checkpoints/zedo/h36m-mocap_clusters50.npz`` only with this exact stream.
 """
 import numpy as np
+
+from poselift_mm.geometry import root_relative
+from poselift_mm.utils.io import save_npz_atomic
+from .readers import read_body3d_annotation
+
+__all__ = ['kmeans', 'training_poses', 'make_clusters']
 
 
 def kmeans(x: np.ndarray, k: int, iters: int = 50, seed: int = 0,
@@ -46,3 +53,34 @@ def kmeans(x: np.ndarray, k: int, iters: int = 50, seed: int = 0,
         centres = moved
     labels, dist2 = assign(centres)
     return centres, labels, float(dist2.sum())
+
+
+def training_poses(ann_files, root_index: int = 0, max_poses: int = 0,
+                   seed: int = 0) -> np.ndarray:
+    """The ``S`` poses of Human3.6M-format annotation files, root-relative
+    -> (N, K, 3) camera-frame metres; with ``max_poses`` (0: all) a random
+    subset of that many (``default_rng(seed)``)."""
+    poses = np.concatenate([
+        root_relative(read_body3d_annotation(path)['S'][..., :3].astype(
+            np.float64), root_index) for path in ann_files
+    ])
+    rng = np.random.default_rng(seed)
+    if max_poses and len(poses) > max_poses:
+        poses = poses[rng.choice(len(poses), max_poses, replace=False)]
+    return poses
+
+
+def make_clusters(ann_files, k: int, out, root_index: int = 0,
+                  max_poses: int = 200000, seed: int = 0) -> dict:
+    """K-means of :func:`training_poses` written atomically to ``out``:
+    ``clusters`` (K, 17, 3) metres, ``counts`` (K,), ``inertia_m2`` (the
+    sum of squared distances to the centres). Returns ``num_poses`` and
+    ``rms_m``, the RMS 51-D distance of a pose to its centre."""
+    poses = training_poses(ann_files, root_index, max_poses, seed)
+    centres, labels, inertia = kmeans(poses.reshape(len(poses), -1), k,
+                                      seed=seed)
+    save_npz_atomic(out, clusters=centres.reshape((-1, ) + poses.shape[1:]),
+                    counts=np.bincount(labels, minlength=k),
+                    inertia_m2=inertia)
+    return dict(num_poses=len(poses),
+                rms_m=float(np.sqrt(inertia / len(poses))))

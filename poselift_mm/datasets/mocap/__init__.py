@@ -29,8 +29,8 @@ from ..h36m_format import H36M_CAMERA_IDS
 from .bvh import (BVH_UNITS_M, CMU_FEET, CMU_TO_H36M17, BvhData,
                   bvh_forward_kinematics, bvh_sequence, bvh_unit_m,
                   euler_to_matrix, read_bvh)
-from .convert import (DEFAULT_SPLITS, H36M_VIDEO_FPS, convert_to_h36m,
-                      load_cameras_pkl, subject_cameras)
+from .convert import (DEFAULT_SPLITS, H36M_VIDEO_FPS, convert_mocap_files,
+                      convert_to_h36m, load_cameras_pkl, subject_cameras)
 from .expmap import (EXPMAP_COLUMNS, EXPMAP_FPS, H36M32_FEET, H36M_ACTIONS,
                      check_expmap, expmap_root_trajectory, expmap_sequences,
                      expmap_to_h36m17, expmap_to_joints32, load_expmap_npz,
@@ -44,7 +44,8 @@ __all__ = [
     'H36M_CAMERA_IDS', 'BVH_UNITS_M', 'CMU_FEET', 'CMU_TO_H36M17', 'BvhData',
     'bvh_forward_kinematics', 'bvh_sequence', 'bvh_unit_m',
     'euler_to_matrix', 'read_bvh', 'DEFAULT_SPLITS', 'H36M_VIDEO_FPS',
-    'convert_to_h36m', 'load_cameras_pkl', 'subject_cameras',
+    'convert_mocap_files', 'convert_to_h36m', 'load_cameras_pkl',
+    'subject_cameras',
     'EXPMAP_COLUMNS', 'EXPMAP_FPS', 'H36M32_FEET', 'H36M_ACTIONS',
     'check_expmap', 'expmap_root_trajectory', 'expmap_sequences',
     'expmap_to_h36m17', 'expmap_to_joints32', 'load_expmap_npz',

@@ -1,4 +1,6 @@
-"""Mocap sequences -> MMPose Human3.6M-format files (``convert_to_h36m``).
+"""Mocap sequences -> MMPose Human3.6M-format files (``convert_to_h36m``;
+from the files themselves: ``convert_mocap_files``, the converter tool's
+one call).
 
 Each sequence is placed in the world of the real Human3.6M cameras
 (``placement``), resampled, projected with lens distortion and written with
@@ -7,7 +9,9 @@ the 2D keypoints (``noise``).
 """
 import logging
 import os.path as osp
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+import time
+from typing import (Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 
@@ -18,6 +22,8 @@ from poselift_mm.utils.io import atomic_path
 from ..h36m_format import (H36M_CAMERA_IDS, h36m_imgname,
                            make_h36m_annotation, save_cameras,
                            save_h36m_annotation)
+from .bvh import bvh_sequence
+from .expmap import expmap_sequences, select_expmap_keys
 from .noise import DetectionNoise, keyed_rng
 from .placement import capture_centre, place_sequence
 from .sequence import MocapSequence, resample
@@ -140,6 +146,45 @@ def convert_to_h36m(sequences: Iterable[MocapSequence],
     paths['cameras'] = osp.join(out_dir, 'annotation_body3d', 'cameras.pkl')
     save_cameras(paths['cameras'], used_cams)
     return dict(paths=paths, sequences=report, frames=counts)
+
+
+def convert_mocap_files(out_dir: str,
+                        cameras_pkl: str,
+                        expmap: Optional[str] = None,
+                        skeleton: Optional[str] = None,
+                        bvh: Optional[Sequence[str]] = None,
+                        bvh_unit='auto',
+                        subjects: Optional[Sequence[str]] = None,
+                        actions: Optional[Sequence[str]] = None,
+                        drop_duplicates: bool = True,
+                        splits: Optional[Dict[str, Sequence[str]]] = None,
+                        noise: Union[None, DetectionNoise, Mapping] = None,
+                        **kwargs) -> dict:
+    """``convert_to_h36m`` of an exp-map npz (``expmap`` with its
+    ``skeleton``: ``select_expmap_keys`` of ``subjects`` x ``actions``) or
+    of ``bvh`` files (``bvh_sequence`` with ``bvh_unit``).
+
+    ``splits`` None: ``DEFAULT_SPLITS`` for exp maps, every BVH file in
+    'train'. ``noise``: None (no detection file), a ``DetectionNoise`` or
+    its fields. ``kwargs`` go to ``convert_to_h36m``. Returns its result
+    with ``seconds``, the time of the conversion itself.
+    """
+    if isinstance(noise, Mapping):
+        noise = DetectionNoise(**noise)
+    if expmap:
+        if splits is None:
+            splits = {k: list(v) for k, v in DEFAULT_SPLITS.items()}
+        keys = select_expmap_keys(expmap, subjects, actions,
+                                  drop_duplicates=drop_duplicates)
+        seqs, total = expmap_sequences(expmap, skeleton, keys), len(keys)
+    else:
+        seqs = (bvh_sequence(f, bvh_unit) for f in bvh)
+        total = len(bvh)
+    start = time.time()
+    result = convert_to_h36m(seqs, out_dir, cameras_pkl, splits=splits,
+                             noise=noise, total=total, **kwargs)
+    result['seconds'] = time.time() - start
+    return result
 
 
 def _project_views(seq: MocapSequence, world: np.ndarray, cams: List[dict],
