@@ -34,7 +34,6 @@ AUTO_FORMATS = {17: ('coco', 'h36m'), 26: ('halpe26', ), 136: ('halpe', )}
 FORMAT_HINT = ("give it explicitly: keypoint_format='coco' or 'h36m' "
                '(tools/lift.py: --format coco|h36m)')
 
-
 # model config keys naming files: needed to test (else only to train)
 MODEL_FILE_KEYS = {'file': True, 'path': True, 'backbone_checkpoint': False,
                    'head_checkpoint': False}
@@ -64,16 +63,15 @@ def _checkpoint_state(checkpoint):
 
 
 def resolve_model_files(cfg, checkpoint: Optional[str] = None) -> list:
-    """Make the files ``cfg.model`` names (``init_poses.file``,
-    ``gmm.path``, ``backbone_checkpoint``, ...) absolute, in place: a
-    relative path is looked for in the current directory, beside the
-    config file and in its repository, beside the checkpoint and in its
-    repository, then in the package's repository
-    (:func:`poselift_mm.utils.paths.find_file`). A GMM file found nowhere
-    is not needed when the checkpoint holds the GMM's buffers (it always
-    does: they are persistent): its ``path`` is dropped. Any other file
-    needed to test that is found nowhere raises ``ValueError`` naming the
-    config key and the places tried. Returns the notes of what was done."""
+    """Make the files ``cfg.model`` names (``init_poses.file``, ``gmm.path``,
+    ``backbone_checkpoint``, ...) absolute, in place: a relative path is
+    looked for in the current directory, beside the config file and the
+    checkpoint and in their repositories, then in the package's repository
+    (:func:`poselift_mm.utils.paths.find_file`). A GMM file found nowhere is
+    not needed when the checkpoint holds the GMM's (persistent) buffers: its
+    ``path`` is dropped. Any other file needed to test that is found nowhere
+    raises ``ValueError`` naming the config key and the places tried.
+    Returns the notes of what was done."""
     from poselift_mm.utils.paths import (candidates, checkpoint_bases,
                                          config_bases, find_file)
     ckpt_bases = checkpoint_bases(checkpoint)
@@ -311,9 +309,8 @@ def _test_pipeline(cfg):
 
 def _field(pred, key, shape):
     value = pred.get(key) if hasattr(pred, 'get') else None
-    if value is None:
-        return None
-    return np.asarray(value, dtype=np.float32).reshape(shape)
+    return None if value is None else np.asarray(
+        value, dtype=np.float32).reshape(shape)
 
 
 # ---- lifting -----------------------------------------------------------------
