@@ -27,6 +27,7 @@ import time
 
 from poselift_mm.apis.demo_clip import ClipError, run_clip_demo
 from poselift_mm.apis.model_zoo import repo_root
+from poselift_mm.utils.launch import quiet_warnings
 
 
 def parse_args(argv=None):
@@ -46,6 +47,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
+    quiet_warnings()  # known third-party warnings (utils.launch)
     args = parse_args(argv)
     t0 = time.perf_counter()
     if args.threads:
