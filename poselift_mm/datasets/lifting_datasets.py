@@ -33,7 +33,7 @@ from mmpose.datasets.datasets.body3d import Human36mDataset
 from mmpose.registry import DATASETS
 
 from poselift_mm.utils.datafile import load_pickle
-from .readers import (DataFileError, build_sequence_indices,
+from .readers import (WINDOW_TAILS, DataFileError, build_sequence_indices,
                       check_camera_table, mpi_inf_3dhp_sequence_keys,
                       parse_h36m_imgnames, read_body3d_annotation,
                       read_h36m_2d_file, read_keypoint_detections,
@@ -61,6 +61,12 @@ class PoseLiftH36MDataset(Human36mDataset):
     names use. Problems raise ``DataFileError`` naming file and key.
     ``sample_stride`` (not in MMPose): keep every n-th sample (sequence),
     e.g. a fast, evenly spread validation subset.
+    ``multiple_target_tail`` (not in MMPose; windows of ``multiple_target``
+    frames): 'drop' (MMPose) leaves out each video's frames after its last
+    full window; 'anchor' adds a last window ending at the video's last
+    frame and pads a video shorter than a window with its last frame, as
+    DiffPose-video / MixSTE evaluate (``eval_data_prepare``): every frame
+    is scored, the overlap twice.
     """
 
     def __init__(self,
@@ -87,10 +93,15 @@ class PoseLiftH36MDataset(Human36mDataset):
                  test_mode: bool = False,
                  lazy_init: bool = False,
                  max_refetch: int = 1000,
-                 sample_stride: int = 1):
+                 sample_stride: int = 1,
+                 multiple_target_tail: str = 'drop'):
         if int(sample_stride) < 1:
             raise ValueError(f'sample_stride must be >= 1, got {sample_stride}')
         self.sample_stride = int(sample_stride)
+        if multiple_target_tail not in WINDOW_TAILS:
+            raise ValueError(f'multiple_target_tail must be one of '
+                             f'{WINDOW_TAILS}, got {multiple_target_tail!r}')
+        self.multiple_target_tail = multiple_target_tail
         if pad_video_seq and not causal and seq_len % 2 == 0 and \
                 not multiple_target:
             raise ValueError(
@@ -146,6 +157,24 @@ class PoseLiftH36MDataset(Human36mDataset):
     def _check_imgnames(self, imgnames, path) -> None:
         """Names must parse as <subject>_<action>.<camera>_<frame>.jpg."""
         parse_h36m_imgnames(imgnames, path)
+
+    def get_sequence_indices(self) -> List[List[int]]:
+        """MMPose's windows; with ``multiple_target_tail='anchor'`` each
+        video also gets a last window that ends at its last frame."""
+        if not (self.multiple_target and
+                self.multiple_target_tail == 'anchor'):
+            return super().get_sequence_indices()
+        subj, action, cam = parse_h36m_imgnames(self.ann_data['imgname'],
+                                                self.ann_file_path)
+        # one key per video, sorted as MMPose sorts its (subject, action,
+        # camera) tuples
+        sep = '\x01'  # below every printable character
+        keys = np.char.add(np.char.add(np.char.add(subj, sep), np.char.add(
+            action, sep)), cam)
+        return self._subset(build_sequence_indices(
+            keys, self.seq_len, self.seq_step, self.causal,
+            self.pad_video_seq, self.multiple_target,
+            self.multiple_target_step, self.multiple_target_tail))
 
     def _load_keypoint_2d_detection(self, det_file):
         with get_local_path(det_file) as local_path:
@@ -425,7 +454,7 @@ class PoseLiftMpiInf3dhpDataset(PoseLiftH36MDataset):
         return self._subset(build_sequence_indices(
             keys, self.seq_len, self.seq_step, self.causal,
             self.pad_video_seq, self.multiple_target,
-            self.multiple_target_step))
+            self.multiple_target_step, self.multiple_target_tail))
 
     def _load_annotations(self):
         if self.camera_param_file:

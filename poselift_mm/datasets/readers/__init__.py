@@ -32,8 +32,8 @@ are pickles): only read files you trust.
 from poselift_mm.utils.datafile import (DataFileError, check_array,
                                         format_key, load_npz, load_pickle)
 from ..h36m_format import H36M_ACTION_NAMES, H36M_CAMERA_SIZES, body3d_arrays
-from .body3d import (BODY3D_KEYS, build_sequence_indices, check_camera_table,
-                     check_gmm, mpi_inf_3dhp_sequence_keys,
+from .body3d import (BODY3D_KEYS, WINDOW_TAILS, build_sequence_indices,
+                     check_camera_table, check_gmm, mpi_inf_3dhp_sequence_keys,
                      parse_h36m_imgnames, read_body3d_annotation,
                      read_keypoint_detections)
 from .videopose3d import (H36M32_TO_17, VIDEOPOSE3D_CAMERA_IDS,
@@ -46,9 +46,10 @@ from .zedo import (ZEDO_PW3D_TO_H36M, read_zedo_h36m, read_zedo_mpii3d,
 __all__ = [
     'DataFileError', 'check_array', 'format_key', 'load_npz', 'load_pickle',
     'H36M_ACTION_NAMES', 'H36M_CAMERA_SIZES', 'BODY3D_KEYS',
-    'body3d_arrays', 'build_sequence_indices', 'check_camera_table',
-    'check_gmm', 'mpi_inf_3dhp_sequence_keys', 'parse_h36m_imgnames',
-    'read_body3d_annotation', 'read_keypoint_detections', 'H36M32_TO_17',
+    'WINDOW_TAILS', 'body3d_arrays', 'build_sequence_indices',
+    'check_camera_table', 'check_gmm', 'mpi_inf_3dhp_sequence_keys',
+    'parse_h36m_imgnames', 'read_body3d_annotation',
+    'read_keypoint_detections', 'H36M32_TO_17',
     'VIDEOPOSE3D_CAMERA_IDS', 'read_h36m_2d_file', 'read_videopose3d_3d',
     'videopose3d_camera_to_pkl_entry', 'videopose3d_to_body3d',
     'ZEDO_PW3D_TO_H36M', 'read_zedo_h36m', 'read_zedo_mpii3d',

@@ -132,17 +132,32 @@ def check_camera_table(cameras, keys, path,
                                     f'got {cam[k]!r}')
 
 
+WINDOW_TAILS = ('drop', 'anchor')
+
+
 def build_sequence_indices(keys, seq_len: int, seq_step: int = 1,
                            causal: bool = True, pad_video_seq: bool = False,
                            multiple_target: int = 0,
-                           multiple_target_step: int = 0) -> List[List[int]]:
+                           multiple_target_step: int = 0,
+                           multiple_target_tail: str = 'drop'
+                           ) -> List[List[int]]:
     """(N,) video keys -> frame index lists, as MMPose's
     ``Human36mDataset.get_sequence_indices`` builds them (videos in sorted
-    key order; frames of a video in file order), without ``subset_frac``."""
+    key order; frames of a video in file order), without ``subset_frac``.
+
+    ``multiple_target_tail`` (windows of ``multiple_target`` frames only):
+    'drop' (MMPose) leaves out the frames after the last full window;
+    'anchor' (DiffPose-video / MixSTE ``eval_data_prepare``) adds a last
+    window that ends at the video's last frame (overlapping the one before
+    it, whose shared frames are then scored twice) and pads a video shorter
+    than a window with its last frame."""
     keys = np.asarray(keys)
     if seq_len < 1 or seq_step < 1:
         raise ValueError(f'seq_len ({seq_len}) and seq_step ({seq_step}) '
                          'must be >= 1')
+    if multiple_target_tail not in WINDOW_TAILS:
+        raise ValueError(f'multiple_target_tail must be one of '
+                         f'{WINDOW_TAILS}, got {multiple_target_tail!r}')
     uniq, inverse = np.unique(keys, return_inverse=True)
     order = np.argsort(inverse, kind='stable')
     videos = np.split(order, np.cumsum(np.bincount(inverse))[:-1])
@@ -157,7 +172,10 @@ def build_sequence_indices(keys, seq_len: int, seq_step: int = 1,
                         multiple_target_step)
             starts = np.arange(0, n, multiple_target_step)[:count]
             offsets = np.arange(0, multiple_target, seq_step)
-            win = starts[:, None] + offsets[None]
+            if multiple_target_tail == 'anchor' and (
+                    not count or starts[-1] + multiple_target < n):
+                starts = np.append(starts, max(n - multiple_target, 0))
+            win = np.minimum(starts[:, None] + offsets[None], n - 1)
         elif pad_video_seq:
             left = seq_len - 1 if causal else (seq_len - 1) // 2
             right = 0 if causal else left
