@@ -359,7 +359,7 @@ def lift_keypoints(keypoints,
     makes the results-file frames of it.
     """
     from mmengine.dataset import pseudo_collate
-
+    from poselift_mm.utils.progress import progress_range  # long inputs
     if model is None:
         raise ValueError('lift_keypoints: model is required (see '
                          'init_lifter)')
@@ -415,7 +415,7 @@ def lift_keypoints(keypoints,
     if keep is not None:
         test_cfg['output_frame'] = None
     try:
-        for b0 in range(0, len(index), per_call):
+        for b0 in progress_range(len(index), per_call):
             samples = []
             for idx in index[b0:b0 + per_call]:
                 vis = sc[idx]
