@@ -13,15 +13,17 @@ site-packages is edited, nothing happens on import).
 * :func:`enable_lifter_inputs`: ``Pose3DInferencer`` moves every person's
   2D to Human3.6M bbox statistics unless ``disable_norm_pose_2d=True``.
   A 'pixel' lifter (ZeDO: it optimises against the rays of the real
-  image's pixels) fed that 2D is silently wrong (57 mm further on
-  average). After the call the argument follows the lifter's
-  ``input_space`` when it is not given, and an explicit
-  ``disable_norm_pose_2d=False`` for a pixel lifter is refused with a
-  ``ValueError``.
+  image's pixels) fed that 2D is silently wrong (its 3D moved by 57 mm
+  on average where this was reported). After the call the argument
+  follows the lifter's ``input_space`` when it is not given, and an
+  explicit ``disable_norm_pose_2d=False`` for a pixel lifter is refused
+  with a ``ValueError``.
 
 :func:`enable_mmpose_inferencer` makes both calls and the track fix; it is
-what ``build_inferencer``, ``run_inferencer``, ``tools/demo.py`` and
-``tools/lift.py`` call. Users of a plain ``MMPoseInferencer`` call it once::
+what ``build_inferencer``, ``run_inferencer`` and ``tools/demo.py`` call
+(``tools/lift.py`` uses no inferencer: it resolves aliases through
+:mod:`poselift_mm.apis.model_zoo`). Users of a plain ``MMPoseInferencer``
+call it once::
 
     from mmpose.apis import MMPoseInferencer
     from poselift_mm.apis import enable_mmpose_inferencer
@@ -125,8 +127,8 @@ def enable_lifter_inputs() -> bool:
                     f'disable_norm_pose_2d=False: {type(self.model).__name__}'
                     " works on the 2D keypoints' camera rays and needs the "
                     "pixels of the image; MMPose's H36M bbox normalisation "
-                    'would move them, and the 3D with them (57 mm on '
-                    'average). Leave disable_norm_pose_2d out or pass True')
+                    'would move them, and the 3D with them. Leave '
+                    'disable_norm_pose_2d out or pass True')
         return original(self, *args, **kwargs)
 
     preprocess_single._poselift_inputs = True
