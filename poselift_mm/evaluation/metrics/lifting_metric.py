@@ -67,10 +67,9 @@ all K joints, as MMPose's ``keypoint_mpjpe``; only the averaging is masked.
 import logging
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
@@ -80,207 +79,20 @@ from poselift_mm.evaluation.functional import (ALIGNMENTS, M_TO_MM,
                                                best_of_hypotheses,
                                                joint_errors,
                                                reduce_hypothesis_errors)
-from poselift_mm.geometry import check_points, root_relative
+from poselift_mm.geometry import root_relative
+from .lifting_samples import (common_joint_count, group_means, h36m_action,
+                              read_lifting_sample)
+from .velocity import mpjve, velocity_record, video_and_frame
+
+# read_lifting_sample, common_joint_count, h36m_action, group_means and
+# video_and_frame are also imported from here by other modules
+__all__ = ['LiftingMPJPE', 'read_lifting_sample', 'common_joint_count',
+           'h36m_action', 'group_means', 'video_and_frame']
 
 MODE_NAMES = {'mpjpe': 'MPJPE', 'p-mpjpe': 'P-MPJPE', 'n-mpjpe': 'N-MPJPE'}
 DEPLOYABLE_AGGREGATES = {'mean': 'mean', 'j-agg': 'J-Agg'}
 ORACLE_AGGREGATES = {'j-best': 'J-Best', 'p-best': 'P-Best'}
 HYPOTHESES_PROTOCOLS = ('pose', 'd3dp', 'zedo')
-
-
-def _get(container, key: str):
-    """dict / InstanceData / PoseDataSample field, or None."""
-    if container is None or not hasattr(container, 'get'):
-        return None
-    return container.get(key, None)
-
-
-def _to_numpy(x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
-
-
-def _img_names(data_sample) -> List[str]:
-    """``target_img_path`` of a sample as a list of str ([] if absent)."""
-    paths = _get(data_sample, 'target_img_path')
-    if paths is None:
-        paths = _get(_get(data_sample, 'gt_instances'), 'target_img_path')
-    if paths is None:
-        return []
-    if isinstance(paths, (str, bytes)):
-        return [str(paths)]
-    return [str(p) for p in np.asarray(paths).reshape(-1)]
-
-
-def common_joint_count(samples: Sequence[dict], where: str) -> int:
-    """The one joint count K of a batch's ``lifting_target``s."""
-    counts = {s['gt'].shape[1] for s in samples}
-    if len(counts) > 1:
-        raise ValueError(f'{where}: one batch mixes joint counts '
-                         f"{sorted(counts)} in 'lifting_target'")
-    return counts.pop()
-
-
-def read_lifting_sample(data_sample, where: str) -> dict:
-    """One data sample -> pred, gt (T, K, 3), visible (T, K) bool, hyps
-    (T, H, K, 3) or None, reproj (T, H, K) or None, names (T,) list."""
-    names = _img_names(data_sample)
-    if names:
-        where = f'{where} ({names[0]})'
-    pred_inst = _get(data_sample, 'pred_instances')
-    gt_inst = _get(data_sample, 'gt_instances')
-    if _get(pred_inst, 'keypoints') is None:
-        raise ValueError(
-            f"{where}: data_sample['pred_instances']['keypoints'] is missing")
-    if _get(gt_inst, 'lifting_target') is None:
-        raise ValueError(
-            f"{where}: data_sample['gt_instances']['lifting_target'] is "
-            'missing')
-
-    gt_name = f"{where}: gt_instances['lifting_target']"
-    gt = _to_numpy(gt_inst['lifting_target'])
-    gt = gt[None] if gt.ndim == 2 else gt
-    if gt.ndim != 3:
-        raise ValueError(f'{gt_name}: expected shape (T, K, 3), got shape '
-                         f'{gt.shape}')
-    check_points(gt, gt_name, 3)
-    num_frames, num_joints = gt.shape[:2]
-
-    pred_name = f"{where}: pred_instances['keypoints']"
-    pred = _to_numpy(pred_inst['keypoints'])
-    if pred.ndim == 4 and pred.shape[0] == 1:
-        pred = pred[0]
-    pred = pred[None] if pred.ndim == 2 else pred
-    if pred.ndim != 3:
-        raise ValueError(f'{pred_name}: expected shape (1, K, 3) or '
-                         f'(1, T, K, 3), got shape {pred.shape}')
-    check_points(pred, pred_name, 3, num_joints)
-    if pred.shape[0] != num_frames:
-        raise ValueError(
-            f'{pred_name}: {pred.shape[0]} predicted frames but '
-            f"gt_instances['lifting_target'] has {num_frames} target frames")
-
-    vis = _get(gt_inst, 'lifting_target_visible')
-    if vis is None:
-        vis = np.ones((num_frames, num_joints), bool)
-    else:
-        vis = _to_numpy(vis)
-        if vis.size != num_frames * num_joints:
-            raise ValueError(
-                f"{where}: gt_instances['lifting_target_visible'] has shape "
-                f'{vis.shape}, expected ({num_frames}, {num_joints})')
-        vis = vis.astype(bool).reshape(num_frames, num_joints)
-
-    hyps = _get(pred_inst, 'hypotheses')
-    reproj = _get(pred_inst, 'hypotheses_reproj_error')
-    offset = _get(pred_inst, 'hypotheses_root_offset')
-    if hyps is not None:
-        hyp_name = f"{where}: pred_instances['hypotheses']"
-        hyps = _to_numpy(hyps)
-        if hyps.ndim == 5 and hyps.shape[0] == 1:  # (1, H, T, K, 3)
-            hyps = hyps[0].transpose(1, 0, 2, 3)
-        elif hyps.ndim == 3 and num_frames == 1:  # (H, K, 3)
-            hyps = hyps[None]
-        elif not (hyps.ndim == 4 and hyps.shape[0] == 1 and num_frames == 1):
-            raise ValueError(
-                f'{hyp_name}: expected shape (1, H, K, 3) (or (1, H, T, K, 3) '
-                f'for T={num_frames} frames), got shape {hyps.shape}')
-        check_points(hyps, hyp_name, 3, num_joints)
-        if hyps.shape[0] != num_frames:
-            raise ValueError(f'{hyp_name}: {hyps.shape[0]} frames, expected '
-                             f'{num_frames}')
-        if reproj is not None:
-            rep_name = f"{where}: pred_instances['hypotheses_reproj_error']"
-            reproj = _to_numpy(reproj)
-            given = reproj.shape
-            if reproj.ndim == 4 and reproj.shape[0] == 1:  # (1, H, T, K)
-                reproj = reproj[0].transpose(1, 0, 2)
-            elif reproj.ndim == 2 and num_frames == 1:  # (H, K)
-                reproj = reproj[None]
-            expected = hyps.shape[:3]
-            if reproj.shape != expected:
-                raise ValueError(
-                    f'{rep_name}: expected shape (1, {expected[1]}, '
-                    f'{num_joints}) matching the hypotheses, got shape '
-                    f'{given}')
-            if not np.isfinite(reproj).all():
-                raise ValueError(
-                    f'{rep_name} contains '
-                    f'{int((~np.isfinite(reproj)).sum())} non-finite values '
-                    '(NaN/inf)')
-        if offset is not None:
-            offset = _read_offsets(
-                _to_numpy(offset), hyps.shape[:2],
-                f"{where}: pred_instances['hypotheses_root_offset']")
-    else:
-        offset = None
-
-    if len(names) != num_frames:
-        names = names[:1] * num_frames
-    return dict(pred=pred, gt=gt, visible=vis, hyps=hyps, reproj=reproj,
-                offset=offset, names=names)
-
-
-def _read_offsets(offset: np.ndarray, frames_hyps, name: str) -> np.ndarray:
-    """(1, H, 3) / (1, H, T, 3) / (H, 3) root offsets -> (T, H, 3)."""
-    num_frames, num_hyp = frames_hyps
-    given = offset.shape
-    if offset.ndim == 4 and offset.shape[0] == 1:  # (1, H, T, 3)
-        offset = offset[0].transpose(1, 0, 2)
-    elif offset.ndim == 3 and offset.shape[0] == 1 and num_frames == 1:
-        offset = offset  # (1, H, 3) = (T=1, H, 3)
-    elif offset.ndim == 2 and num_frames == 1:  # (H, 3)
-        offset = offset[None]
-    if offset.shape != (num_frames, num_hyp, 3):
-        raise ValueError(f'{name}: expected shape (1, {num_hyp}, 3) (or (1, '
-                         f'{num_hyp}, T, 3) for T={num_frames} frames) '
-                         f'matching the hypotheses, got shape {given}')
-    if not np.isfinite(offset).all():
-        raise ValueError(f'{name} contains non-finite values (NaN/inf)')
-    return offset
-
-
-def video_and_frame(img_path: str):
-    """An image name -> (its video: the name up to ``_<frame>``, frame
-    number): 'S9_Directions_1.54138969_000001.jpg' -> ('S9_Directions_1.
-    54138969', 1); a name without a trailing frame number -> (name, None)."""
-    base = osp.splitext(str(img_path))[0]
-    video, _, frame = base.rpartition('_')
-    if video and frame.isdigit() and '/' not in frame:
-        return video, int(frame)
-    return base, None
-
-
-def velocity_sums(pred: np.ndarray, gt: np.ndarray) -> Tuple[float, int]:
-    """(T, K, 3) -> (sum over (T-1) x K of |v_pred - v_gt|, count)."""
-    if len(pred) < 2:
-        return 0., 0
-    err = np.linalg.norm(np.diff(pred, axis=0) - np.diff(gt, axis=0),
-                         axis=-1)
-    return float(err.sum()), int(err.size)
-
-
-def h36m_action(img_path: str) -> str:
-    """MMPose's parse: 'S9_Directions_1.5413_000001.jpg' -> 'Directions'."""
-    base = osp.basename(img_path)
-    if '_' not in base or '.' not in base.split('_', 1)[1]:
-        raise ValueError(
-            f"target_img_path {img_path!r} is not a Human3.6M image name "
-            "like 'S9_Directions_1.54138969_000001.jpg'; set per_action=False "
-            'for other datasets')
-    action = base.split('_', 1)[1].split('.', 1)[0]
-    return action.split('_')[0]
-
-
-def group_means(sums: np.ndarray, counts: np.ndarray,
-                groups: np.ndarray) -> Dict[str, float]:
-    """Per-group sum(sums) / sum(counts) for groups with a visible joint."""
-    keys, inverse = np.unique(groups, return_inverse=True)
-    num = np.bincount(inverse, weights=sums, minlength=len(keys))
-    den = np.bincount(inverse, weights=counts, minlength=len(keys))
-    return {str(k): float(n / d) for k, n, d in zip(keys, num, den) if d > 0}
 
 
 @METRICS.register_module()
@@ -493,55 +305,9 @@ class LiftingMPJPE(BaseMetric):
             record = dict(err_sum=err_sum, n_visible=n_vis[lo:hi],
                           actions=np.asarray(s['actions']))
             if self.mpjve:
-                record['velocity'] = self._velocity_record(
-                    pred[lo:hi], gt[lo:hi], s)
+                record['velocity'] = velocity_record(
+                    pred[lo:hi], gt[lo:hi], s['names'], s['actions'][0])
             self.results.append(record)
-
-    def _velocity_record(self, pred, gt, sample) -> dict:
-        """What MPJVE needs of one sample (T frames): its video, first
-        frame number, action, frame count, the velocity error sum inside
-        it and its first / last root-aligned frames (for the seams)."""
-        names = sample['names']
-        video, frame = video_and_frame(names[0]) if names else (None, None)
-        total, count = velocity_sums(pred, gt)
-        return dict(video=video, frame=frame, action=sample['actions'][0],
-                    frames=len(pred), sum=total, count=count,
-                    ends=np.stack([pred[0], gt[0], pred[-1], gt[-1]]))
-
-    def _mpjve(self, records: List[dict]) -> Dict[str, float]:
-        """Per video: windows in frame order, velocities inside them and
-        across their seams; each video's mean weighted by its frames."""
-        videos = defaultdict(list)
-        for i, r in enumerate(records):
-            videos[r['video'] if r['video'] is not None else ('#', i)].append(
-                (r['frame'] if r['frame'] is not None else -1, i, r))
-        means, weights, actions = [], [], []
-        for wins in videos.values():
-            wins = [r for _, _, r in sorted(wins, key=lambda w: w[:2])]
-            total = sum(r['sum'] for r in wins)
-            count = sum(r['count'] for r in wins)
-            for a, b in zip(wins[:-1], wins[1:]):  # seam: a's last -> b's 1st
-                v = (b['ends'][0] - a['ends'][2]) - (b['ends'][1] -
-                                                     a['ends'][3])
-                total += float(np.linalg.norm(v, axis=-1).sum())
-                count += v.shape[0]
-            if count:
-                means.append(total / count * self.to_mm)
-                weights.append(sum(r['frames'] for r in wins))
-                actions.append(wins[0]['action'])
-        if not means:
-            self._warn_once('mpjve', 'MPJVE skipped: no video has two '
-                            'frames')
-            return {}
-        means, weights = np.asarray(means), np.asarray(weights, float)
-        out = {'MPJVE_all': float((means * weights).sum() / weights.sum())}
-        if not self.per_action:
-            out['MPJVE'] = out['MPJVE_all']
-            return out
-        by_action = group_means(means * weights, weights, np.asarray(actions))
-        out['MPJVE'] = float(np.mean(list(by_action.values())))
-        out.update({f'MPJVE_{a}': v for a, v in by_action.items()})
-        return out
 
     # ---------------------------------------------------------------- compute
     def compute_metrics(self, results: list) -> Dict[str, float]:
@@ -578,5 +344,10 @@ class LiftingMPJPE(BaseMetric):
             metrics[f'{name}_all'] = overall
         metrics.update(per_action_keys)
         if self.mpjve:
-            metrics.update(self._mpjve([r['velocity'] for r in results]))
+            vel = mpjve([r['velocity'] for r in results], self.to_mm,
+                        self.per_action)
+            if vel is None:
+                self._warn_once('mpjve', 'MPJVE skipped: no video has two '
+                                'frames')
+            metrics.update(vel or {})
         return metrics
