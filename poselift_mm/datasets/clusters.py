@@ -1,5 +1,11 @@
 """K-means of poses: the initial poses of ZeDO's optimisation
-(:func:`make_clusters`, ``tools/make_clusters.py``).
+(:func:`make_clusters`, :func:`make_cluster_files`,
+``tools/make_clusters.py``).
+
+ZeDO starts its S hypotheses from an S-means clustering (one file per S,
+``clusters/h36m_cluster{S}.npy``): :func:`make_cluster_files` writes one
+clustering per S, in that ``.npy`` layout (S, 17, 3) float32 metres or in
+this package's ``.npz`` (``poselift_mm.utils.initial_poses`` reads both).
 
 Numpy with its own random stream, kept apart from the torch
 ``poselift_mm.stats.weighted_kmeans`` on purpose: ``tools/make_clusters.py``
@@ -9,10 +15,10 @@ Numpy with its own random stream, kept apart from the torch
 import numpy as np
 
 from poselift_mm.geometry import root_relative
-from poselift_mm.utils.io import save_npz_atomic
+from poselift_mm.utils.io import atomic_path, save_npz_atomic
 from .readers import read_body3d_annotation
 
-__all__ = ['kmeans', 'training_poses', 'make_clusters']
+__all__ = ['kmeans', 'training_poses', 'make_clusters', 'make_cluster_files']
 
 
 def kmeans(x: np.ndarray, k: int, iters: int = 50, seed: int = 0,
@@ -70,17 +76,47 @@ def training_poses(ann_files, root_index: int = 0, max_poses: int = 0,
     return poses
 
 
+def _write(out, poses: np.ndarray, k: int, seed: int) -> dict:
+    """K-means of (N, K, 3) poses into ``out``: ``.npy`` -> ZeDO's layout
+    (most populated first), else the ``.npz`` (clusters, counts,
+    inertia_m2)."""
+    centres, labels, inertia = kmeans(poses.reshape(len(poses), -1), k,
+                                      seed=seed)
+    centres = centres.reshape((-1, ) + poses.shape[1:])
+    counts = np.bincount(labels, minlength=k)
+    if str(out).endswith('.npy'):
+        order = np.argsort(-counts, kind='stable')
+        with atomic_path(out) as tmp:
+            with open(tmp, 'wb') as f:
+                np.save(f, centres[order].astype(np.float32))
+    else:
+        save_npz_atomic(out, clusters=centres, counts=counts,
+                        inertia_m2=inertia)
+    return dict(k=k, out=str(out), num_poses=len(poses),
+                rms_m=float(np.sqrt(inertia / len(poses))))
+
+
 def make_clusters(ann_files, k: int, out, root_index: int = 0,
                   max_poses: int = 200000, seed: int = 0) -> dict:
     """K-means of :func:`training_poses` written atomically to ``out``:
-    ``clusters`` (K, 17, 3) metres, ``counts`` (K,), ``inertia_m2`` (the
-    sum of squared distances to the centres). Returns ``num_poses`` and
-    ``rms_m``, the RMS 51-D distance of a pose to its centre."""
+    ``.npz``: ``clusters`` (K, 17, 3) metres, ``counts`` (K,),
+    ``inertia_m2`` (the sum of squared distances to the centres); ``.npy``:
+    ZeDO's (K, 17, 3) float32, most populated first. Returns ``num_poses``
+    and ``rms_m``, the RMS 51-D distance of a pose to its centre."""
+    return make_cluster_files(ann_files, [k], out, root_index, max_poses,
+                              seed)[0]
+
+
+def make_cluster_files(ann_files, ks, out, root_index: int = 0,
+                       max_poses: int = 200000, seed: int = 0) -> list:
+    """One K-means per K in ``ks`` (ZeDO's per-S start poses) of the same
+    :func:`training_poses`, each written to ``out`` with ``{k}`` replaced
+    by K (required for several K). Returns :func:`make_clusters`'s dict per
+    file."""
+    ks = [int(k) for k in ks]
+    if len(ks) > 1 and '{k}' not in str(out):
+        raise ValueError(f'several --k {ks} need {{k}} in --out (e.g. '
+                         f'h36m_cluster{{k}}.npy), got {out!r}')
     poses = training_poses(ann_files, root_index, max_poses, seed)
-    centres, labels, inertia = kmeans(poses.reshape(len(poses), -1), k,
-                                      seed=seed)
-    save_npz_atomic(out, clusters=centres.reshape((-1, ) + poses.shape[1:]),
-                    counts=np.bincount(labels, minlength=k),
-                    inertia_m2=inertia)
-    return dict(num_poses=len(poses),
-                rms_m=float(np.sqrt(inertia / len(poses))))
+    return [_write(str(out).replace('{k}', str(k)), poses, k, seed)
+            for k in ks]
