@@ -5,6 +5,12 @@
         [--pose-model mixste_cpn_243f.bin --pose-model-kind mixste]
     python tools/convert_checkpoint.py {gcndiff,gcnpose,mixste} SRC DST \
         [--prefix backbone.]
+    # other sizes than the released models' (never inferred from the file):
+    python tools/convert_checkpoint.py zedo SRC DST \
+        --model-cfg hidden_dim=512 embed_dim=256
+    python tools/convert_checkpoint.py diffpose SRC DST --pose-model M.bin \
+        --pose-model-kind mixste --pose-model-cfg num_frames=27 embed_dim=64 \
+        depth=2 num_heads=4 [--model-cfg hid_dim=96 num_layers=5]
 
 ``zedo``: ZeDO-Release ``checkpoint_<epoch>.pth`` -> ``ZeDOScoreMLP``
 (inside a ``ZeDOLifter`` use ``--prefix head.denoiser.``). ``diffpose``:
@@ -14,6 +20,8 @@ you trust them.
 """
 import argparse
 import sys
+
+from mmengine.config import DictAction
 
 from poselift_mm.apis.convert_original import KINDS, convert_original
 
@@ -32,6 +40,15 @@ def parse_args(argv=None):
                    'mixste_cpn_243f.bin')
     p.add_argument('--pose-model-kind', choices=('mixste', 'gcnpose'),
                    default='mixste')
+    p.add_argument('--model-cfg', nargs='+', action=DictAction, default={},
+                   metavar='KEY=VALUE',
+                   help='sizes of the converted module (zedo: ZeDOScoreMLP, '
+                   'e.g. hidden_dim=1024 embed_dim=512; diffpose: its '
+                   'GCNdiff denoiser; gcndiff/gcnpose/mixste: that module)')
+    p.add_argument('--pose-model-cfg', nargs='+', action=DictAction,
+                   default={}, metavar='KEY=VALUE',
+                   help='diffpose: sizes of the pose model, e.g. MixSTE '
+                   'num_frames=243 embed_dim=512 depth=8 num_heads=8')
     p.add_argument('--trust-checkpoint', action='store_true',
                    help='allow loading the foreign pickle '
                    '(torch.load weights_only=False)')
@@ -45,7 +62,9 @@ def main(argv=None) -> int:
             args.kind, args.src, args.dst, use_ema=args.use_ema,
             prefix=args.prefix, pose_model=args.pose_model,
             pose_model_kind=args.pose_model_kind,
-            trust_checkpoint=args.trust_checkpoint)
+            trust_checkpoint=args.trust_checkpoint,
+            model_cfg=dict(args.model_cfg) or None,
+            pose_model_cfg=dict(args.pose_model_cfg) or None)
     except ValueError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -18,6 +18,22 @@ from poselift_mm.utils.io import atomic_path
 __all__ = ['convert_zedo_state', 'convert_zedo_checkpoint']
 
 
+def _zedo_sizes(raw: dict) -> str:
+    """What sizes the file's weights have, as the option that fits them."""
+    pre, emb = raw.get('pre_dense.weight'), raw.get(
+        'shared_time_embed.0.weight')
+    if not (torch.is_tensor(pre) and torch.is_tensor(emb) and pre.dim() ==
+            emb.dim() == 2):
+        return ''
+    blocks = {k.split('_')[0] for k in raw if k[:1] == 'b' and
+              k.split('_')[0][1:].isdigit()}
+    return (f'it looks like hidden_dim={pre.shape[0]} embed_dim='
+            f'{emb.shape[0]} n_blocks={len(blocks)} num_joints='
+            f'{pre.shape[1] // 3}: pass those as model_cfg '
+            f'(--model-cfg hidden_dim={pre.shape[0]} embed_dim='
+            f'{emb.shape[0]})')
+
+
 def convert_zedo_state(ckpt: dict, use_ema: bool = False,
                        src: str = '<dict>', model_cfg: dict = None) -> dict:
     """Original ZeDO checkpoint dict -> ``ZeDOScoreMLP`` state_dict.
@@ -33,7 +49,7 @@ def convert_zedo_state(ckpt: dict, use_ema: bool = False,
     model = ZeDOScoreMLP(**(model_cfg or {}))
     ref = model.state_dict()
     check_state_keys(raw, ref, src, 'model_state_dict',
-                     f'ZeDOScoreMLP({model_cfg or {}})')
+                     f'ZeDOScoreMLP({model_cfg or {}})', _zedo_sizes(raw))
     state = OrderedDict((k, raw[k].detach().clone().to(ref[k].dtype))
                         for k in ref)
     if use_ema:

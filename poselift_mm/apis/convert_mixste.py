@@ -63,7 +63,9 @@ def convert_mixste_state(obj, src: str = '<obj>',
     sizes = _checkpoint_sizes(raw)
     check_state_keys(raw, ref, src, where, f'MixSTE({cfg})',
                      f'the checkpoint looks like {sizes}: pass those in '
-                     'model_cfg if that is intended' if sizes else None)
+                     'model_cfg (tools/convert_checkpoint.py: --model-cfg, '
+                     'or --pose-model-cfg for diffpose) if that is intended'
+                     if sizes else None)
     state = OrderedDict(
         (k, checked_tensor(raw[k], src, where, k, ref[k])) for k in ref)
     return state

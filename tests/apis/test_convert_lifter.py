@@ -7,10 +7,10 @@ networks exactly.
 The original-layout files are written from our own modules with the
 ``module.`` prefix (the layouts are identical by design; the layout itself
 is checked against independent fixture networks in test_convert_diffpose.py
-and test_convert_mixste.py). The converter builds the denoiser and GCNPose
-at the released size (hid 96, 5 layers, 4 heads; it takes no size option
-for them), so those are full size here (~1M parameters each, fast);
-MixSTE is tiny through ``mixste_cfg``.
+and test_convert_mixste.py). The denoiser and GCNPose are at the released
+size here (hid 96, 5 layers, 4 heads: the converter's default; other sizes
+are in test_convert_sizes.py), ~1M parameters each, fast; MixSTE is tiny
+through ``mixste_cfg``.
 """
 import subprocess
 import sys
