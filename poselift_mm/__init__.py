@@ -9,6 +9,6 @@ from .utils import apply_compat_patches
 
 apply_compat_patches()
 
-from . import codecs, datasets, evaluation, models  # noqa: E402,F401,E501  (registrations)
+from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401,E501  (registrations)
 
 __all__ = ['__version__']
