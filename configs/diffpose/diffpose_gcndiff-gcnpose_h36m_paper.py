@@ -4,7 +4,9 @@
 # yml's 2e-5), x0.9 after epoch 60, 80 epochs, clip 1; test on CPN 2D with
 # the released sampler (steps 12 -> 0 -> -1, clean start, 1 hypothesis).
 # Data: the original DiffPose files, configs/_base_/datasets/
-# h36m_videopose3d_files.py.
+# h36m_videopose3d_files.py; training draws each joint's uv and noise scale
+# from the GT-2D file's per-frame mixture (keypoints_gmm), as the original.
+# Paper protocol (commands, what matches, what differs): docs/diffpose.md.
 # Original weights: tools/convert_checkpoint.py diffpose
 # diffpose_uvxyz_cpn.pth OUT --pose-model gcn_xyz_cpn.pth
 # --pose-model-kind gcnpose --trust-checkpoint.
@@ -20,9 +22,13 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[61], gamma=0.9)
 ]
+# EMA as the original (models/ema.py, decay 0.999 after every step, saved
+# beside the weights as ema_state_dict) but, as the original, validated,
+# tested and released with the raw weights (MMPose's EMAHook would use the
+# average): RawWeightsEMAHook (poselift_mm.engine.ema)
 custom_hooks = [
-    dict(type='EMAHook', ema_type='ExponentialMovingAverage',
-         momentum=1e-3, update_buffers=False, priority=49)
+    dict(type='RawWeightsEMAHook', ema_type='OriginalEMA', momentum=1e-3,
+         warmup=False, update_buffers=False, priority=49)
 ]
 auto_scale_lr = dict(base_batch_size=1024)
 default_hooks = dict(
