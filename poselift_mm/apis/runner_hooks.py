@@ -122,7 +122,7 @@ def _inputs_2d(inputs, num_joints: int):
 def _sample(ds, root: int, inputs=None) -> dict:
     """The lifting sample's root-relative pred and gt (T, K, 3) metres,
     visibility (T, K), 2D input (T2, K, 2) or None, and its name."""
-    from poselift_mm.evaluation.metrics.lifting_metric import \
+    from poselift_mm.evaluation.metrics.lifting_samples import \
         read_lifting_sample
     s = read_lifting_sample(ds, 'LiftingVisualizationHook')
     pred = s['pred'] - s['pred'][:, root:root + 1]
