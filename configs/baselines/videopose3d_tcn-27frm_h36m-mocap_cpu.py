@@ -5,9 +5,7 @@
 # model (see configs/diffpose/README.md). Predicts the centre frame.
 # Data: configs/_base_/datasets/h36m_mocap.py (S8 tested every 20th frame,
 # as the frame DiffPose configs).
-_base_ = [
-    '../_base_/poselift_runtime.py', '../_base_/datasets/h36m_mocap.py'
-]
+_base_ = ['../_base_/datasets/h36m_mocap.py']
 
 train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
@@ -17,10 +15,6 @@ param_scheduler = [
          eta_min=1e-5, convert_to_iter_based=True)
 ]
 auto_scale_lr = dict(base_batch_size=128)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='h36m/MPJPE', rule='less'))
 codec = dict(type='VideoPoseLifting', num_keypoints=17, zero_center=True,
              root_index=0, remove_root=False)
 model = dict(

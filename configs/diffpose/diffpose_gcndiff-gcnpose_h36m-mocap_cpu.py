@@ -10,9 +10,8 @@
 # init_lifter takes it from there when the file is found nowhere; files
 # are looked for as poselift_mm.utils.paths says).
 # Data settings: configs/_base_/datasets/h36m_mocap.py.
-_base_ = [
-    '../_base_/poselift_runtime.py', '../_base_/datasets/h36m_mocap.py'
-]
+_base_ = ['../_base_/datasets/h36m_mocap.py',
+          '../_base_/pipelines/screen_lifting.py']
 
 # ---- schedule ------------------------------------------------------------
 train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
@@ -23,16 +22,8 @@ param_scheduler = [
          eta_min=1e-5, convert_to_iter_based=True)
 ]
 auto_scale_lr = dict(base_batch_size=256)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='h36m/MPJPE', rule='less'))
 
-# ---- codec and model -----------------------------------------------------
-# ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,
-# v = 2y/w - h/w: DiffPose's screen normalisation; root-relative metres)
-codec = dict(type='ScreenPoseLifting', num_keypoints=17, zero_center=True,
-             root_index=0, remove_root=False, reshape_keypoints=False)
+# ---- model (codec and pipelines: _base_/pipelines/screen_lifting.py) ---
 pose_model_ckpt = 'work_dirs/gcnpose_h36m-mocap_cpu/best.pth'
 model = dict(
     type='DiffPoseLifter',
@@ -47,23 +38,12 @@ model = dict(
         num_steps=51, beta_start=1e-4, beta_end=1e-3,
         gmm=dict(type='GMMPrior', num_keypoints=17, num_components=3,
                  path='checkpoints/diffpose/h36m-mocap_noisy2d_gmm3.npz'),
-        decoder=codec),
+        decoder={{_base_.codec}}),
     train_cfg=dict(train_backbone=False),
     test_cfg=dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
                   start_noise=False))
 
-# ---- pipelines -----------------------------------------------------------
-meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
-             'target_root', 'camera_param')
-train_pipeline = [
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
-test_pipeline = [
-    dict(type='ValidateKeypoints', num_keypoints=17),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
-train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# ---- data ----------------------------------------------------------------
+train_dataloader = dict(batch_size=256, dataset=dict(pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader

@@ -10,10 +10,7 @@
 # Original weights: tools/convert_checkpoint.py diffpose
 # diffpose_uvxyz_cpn.pth OUT --pose-model gcn_xyz_cpn.pth
 # --pose-model-kind gcnpose --trust-checkpoint.
-_base_ = [
-    '../_base_/poselift_runtime.py',
-    '../_base_/datasets/h36m_videopose3d_files.py'
-]
+_base_ = ['../_base_/datasets/h36m_videopose3d_files.py']
 
 # ---- schedule ------------------------------------------------------------
 train_cfg = dict(by_epoch=True, max_epochs=80, val_interval=5)
@@ -31,10 +28,6 @@ custom_hooks = [
          warmup=False, update_buffers=False, priority=49)
 ]
 auto_scale_lr = dict(base_batch_size=1024)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='h36m/MPJPE', rule='less'))
 
 # ---- codec and model -----------------------------------------------------
 # ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,

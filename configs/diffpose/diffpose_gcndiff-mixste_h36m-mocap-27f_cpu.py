@@ -5,10 +5,8 @@
 # head and is fine-tuned for one short epoch (CPU budget). Test: released
 # video behaviour (one DDIM step 0 -> -1 from the clean start).
 # Data: 27-frame windows, configs/_base_/datasets/h36m_mocap_video27.py.
-_base_ = [
-    '../_base_/poselift_runtime.py',
-    '../_base_/datasets/h36m_mocap_video27.py'
-]
+_base_ = ['../_base_/datasets/h36m_mocap_video27.py',
+          '../_base_/pipelines/screen_lifting.py']
 
 # ---- schedule ------------------------------------------------------------
 train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
@@ -16,16 +14,8 @@ optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-4),
                      clip_grad=dict(max_norm=1.))
 param_scheduler = []
 auto_scale_lr = dict(base_batch_size=256)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='h36m/MPJPE', rule='less'))
 
-# ---- codec and model -----------------------------------------------------
-# ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,
-# v = 2y/w - h/w: DiffPose's screen normalisation; root-relative metres)
-codec = dict(type='ScreenPoseLifting', num_keypoints=17, zero_center=True,
-             root_index=0, remove_root=False, reshape_keypoints=False)
+# ---- model (codec and pipelines: _base_/pipelines/screen_lifting.py) ---
 head_ckpt = 'work_dirs/diffpose_gcndiff-gcnpose_h36m-mocap_cpu/best.pth'
 model = dict(
     type='DiffPoseLifter',
@@ -39,27 +29,16 @@ model = dict(
         type='DiffPoseHead',
         denoiser=dict(type='GCNdiff', num_joints=17, hid_dim=96,
                       num_layers=5, num_heads=4, dropout=0.25),
-        uv_noise_scale=0.5, decoder=codec),
+        uv_noise_scale=0.5, decoder={{_base_.codec}}),
     train_cfg=dict(train_backbone=False),
     test_cfg=dict(timesteps=(0, ), eta=0., num_hypotheses=1,
                   start_noise=False, flip_test=True))
 
-# ---- pipelines -----------------------------------------------------------
-meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
-             'target_root', 'camera_param')
-train_pipeline = [
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
-test_pipeline = [
-    dict(type='ValidateKeypoints', num_keypoints=17),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
+# ---- data ----------------------------------------------------------------
 # the denoiser trains on single frames (10 Hz), like the frame model
 train_dataloader = dict(
     batch_size=256,
     dataset=dict(seq_len=1, multiple_target=0, sample_stride=10,
-                 pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+                 pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader

@@ -3,10 +3,8 @@
 # trained alone, seq-to-seq, with an MPJPE loss (DiffPoseLifter with a
 # PoseRegressionHead); flip-averaged at test as DiffPose does.
 # Data: 27-frame windows, configs/_base_/datasets/h36m_mocap_video27.py.
-_base_ = [
-    '../_base_/poselift_runtime.py',
-    '../_base_/datasets/h36m_mocap_video27.py'
-]
+_base_ = ['../_base_/datasets/h36m_mocap_video27.py',
+          '../_base_/pipelines/screen_lifting.py']
 
 # ---- schedule ------------------------------------------------------------
 train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
@@ -17,36 +15,17 @@ param_scheduler = [
          eta_min=1e-5, convert_to_iter_based=True)
 ]
 auto_scale_lr = dict(base_batch_size=32)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
-                    save_best='h36m/MPJPE', rule='less'))
 
-# ---- codec and model -----------------------------------------------------
-# ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,
-# v = 2y/w - h/w: DiffPose's screen normalisation; root-relative metres)
-codec = dict(type='ScreenPoseLifting', num_keypoints=17, zero_center=True,
-             root_index=0, remove_root=False, reshape_keypoints=False)
+# ---- model (codec and pipelines: _base_/pipelines/screen_lifting.py) ---
 model = dict(
     type='DiffPoseLifter',
     backbone=dict(type='MixSTE', num_frames=27, num_joints=17,
                   embed_dim=128, depth=4, num_heads=4, mlp_ratio=2.,
                   drop_path_rate=0.1),
-    head=dict(type='PoseRegressionHead', decoder=codec),
+    head=dict(type='PoseRegressionHead', decoder={{_base_.codec}}),
     test_cfg=dict(flip_test=True))
 
-# ---- pipelines -----------------------------------------------------------
-meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
-             'target_root', 'camera_param')
-train_pipeline = [
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
-test_pipeline = [
-    dict(type='ValidateKeypoints', num_keypoints=17),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# ---- data ----------------------------------------------------------------
+train_dataloader = dict(dataset=dict(pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader

@@ -7,9 +7,7 @@
 # Data: bash tools/prepare_mocap_data.sh (mocap conversion, 50 K-means
 # clusters of training poses; see docs/zedo.md); data settings:
 # configs/_base_/datasets/h36m_mocap.py.
-_base_ = [
-    '../_base_/poselift_runtime.py', '../_base_/datasets/h36m_mocap.py'
-]
+_base_ = ['../_base_/datasets/h36m_mocap.py']
 
 # 50 K-means clusters of 200k training poses (committed with the model;
 # tools/make_clusters.py data/h36m_mocap/annotation_body3d/fps50/h36m_train.npz

@@ -5,6 +5,8 @@
 # Pipelines depend on the method's codec: a method config adds them, e.g.
 #   train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # Metainfo: MMPose's Human3.6M-17 (PoseLiftH36MDataset.METAINFO).
+_base_ = ['../poselift_runtime.py']
+
 dataset_type = 'PoseLiftH36MDataset'  # MMPose's Human36mDataset + checks
 data_root = 'data/h36m_mocap/'
 dataset_common = dict(
@@ -34,3 +36,8 @@ test_dataloader = val_dataloader
 # MPJPE / P-MPJPE / N-MPJPE in mm, averaged per action then over actions
 val_evaluator = dict(type='LiftingMPJPE', prefix='h36m')
 test_evaluator = val_evaluator
+# the best checkpoint by this data's metric (method configs may override)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1,
+                    save_best='h36m/MPJPE', rule='less'))

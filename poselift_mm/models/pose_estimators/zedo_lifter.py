@@ -26,22 +26,12 @@ class ZeDOLifter(BaseLifter):
     """
     input_space = 'pixel'
 
-    def __init__(self,
-                 head: dict,
-                 init_poses: Optional[dict] = None,
-                 root_index: int = 0,
-                 train_cfg: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None,
-                 metainfo: Optional[dict] = None):
+    def __init__(self, head: dict, init_poses: Optional[dict] = None,
+                 **kwargs):
         head = dict(head)
         if init_poses is not None:
             head['init_poses'] = init_poses
-        super().__init__(
-            head=head, root_index=root_index, train_cfg=train_cfg,
-            test_cfg=test_cfg, data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg, metainfo=metainfo)
+        super().__init__(head=head, **kwargs)
 
     def extract_feat(self, inputs):
         """(B, K*2, T) -> the (B, T, K, 2) pixels the head fits."""
