@@ -191,22 +191,7 @@ def test_zedo_pkl_protocol(zedo_files, tmp_path, monkeypatch, det):
             'test_dataloader.dataset.keypoint_2d_src': 'detection',
             'test_dataloader.dataset.keypoint_2d_det_file':
             'h36m_sh_dt_ft.pkl'})
-    try:
-        m = run_test(ZEDO_PKL, tmp_path, zedo_files, options)
-    except AttributeError as err:
-        if "has no attribute 'files'" in str(err):
-            pytest.xfail('ScoreHead cannot read ZeDO\'s .npy start poses '
-                         'yet (hook: load_initial_poses -> '
-                         'utils.initial_poses.read_initial_poses)')
-        raise
-    except ValueError as err:
-        if 'hypotheses_root_offset' in str(err):
-            pytest.xfail('ScoreHead does not return hypotheses_root_offset '
-                         'yet (ZeDO scores the un-rooted pose)')
-        if 'h36m_cluster{num}' in str(err):
-            pytest.xfail('ScoreHead does not fill {num} in init_poses.file '
-                         'yet (utils.initial_poses.initial_poses_path)')
-        raise
+    m = run_test(ZEDO_PKL, tmp_path, zedo_files, options)
     assert np.isfinite(m['h36m/MPJPE(P-Best)'])
     assert np.isfinite(m['h36m/P-MPJPE(P-Best)'])
     assert m['h36m/P-MPJPE(P-Best)'] <= m['h36m/MPJPE(P-Best)'] + 1e-6

@@ -128,22 +128,22 @@ def test_load_initial_poses_errors(tmp_path):
     c = np.stack([POSE] * 3)
     bad_key = str(tmp_path / 'bad_key.npz')
     np.savez(bad_key, centers=c)
-    with pytest.raises(ValueError, match="bad_key.npz.*'clusters' is missing"):
+    with pytest.raises(ValueError, match="bad_key.npz: key 'clusters': missing"):
         load_initial_poses(bad_key, 1, 17)
     wrong = write_clusters(tmp_path / 'wrong.npz', c[:, :16])
-    with pytest.raises(ValueError, match=r'wrong.npz.*\(S, 17, 3\).*16'):
+    with pytest.raises(ValueError, match=r'wrong.npz.*clusters.*16'):
         load_initial_poses(wrong, 1, 17)
     few = write_clusters(tmp_path / 'few.npz', c)
-    with pytest.raises(ValueError, match='few.npz.*num_hypotheses=4.*only 3'):
+    with pytest.raises(ValueError, match='few.npz.*4 hypotheses asked for.*3 poses'):
         load_initial_poses(few, 4, 17)
     nan = c.copy()
     nan[1, 3, 0] = np.nan
     nanf = write_clusters(tmp_path / 'nan.npz', nan)
     with pytest.raises(ValueError, match='nan.npz.*NaN'):
         load_initial_poses(nanf, 1, 17)
-    with pytest.raises(ValueError, match='missing.npz.*cannot read'):
+    with pytest.raises(ValueError, match='missing.npz'):
         load_initial_poses(str(tmp_path / 'missing.npz'), 1, 17)
-    with pytest.raises(ValueError, match='only 3'):
+    with pytest.raises(ValueError, match='has 3 poses'):
         build(few, num=5)
 
 

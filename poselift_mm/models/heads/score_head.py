@@ -26,6 +26,8 @@ from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS, quaternion_to_matrix
 from poselift_mm.models.utils import (AGGREGATES, aggregate_hypotheses,
                                       hypothesis_spread, read_cameras,
                                       read_scores, read_targets)
+from poselift_mm.utils.initial_poses import (initial_poses_path,
+                                             read_initial_poses)
 from poselift_mm.utils.paths import find_file
 from .base_lifting_head import BaseLiftingHead
 
@@ -46,29 +48,12 @@ DEFAULT_TEST = dict(ipo={}, oil={}, aggregate='min_reproj',
 
 def load_initial_poses(path: str, num: int, num_joints: int,
                        root_index: int = 0) -> torch.Tensor:
-    """(num, K, 3) root-relative start poses from a ``tools/make_clusters.py``
-    file (key ``clusters``; the most populated clusters first when
-    ``counts`` is stored)."""
-    try:
-        data = np.load(path)
-    except (OSError, ValueError) as err:
-        raise ValueError(f'{path}: cannot read initial poses ({err})') from err
-    if 'clusters' not in data.files:
-        raise ValueError(f"{path}: key 'clusters' is missing (found "
-                         f'{data.files}); write it with tools/make_clusters.py')
-    c = np.asarray(data['clusters'], np.float32)
-    if c.ndim != 3 or c.shape[1:] != (num_joints, 3):
-        raise ValueError(f"{path}: 'clusters' must be (S, {num_joints}, 3) "
-                         f'metres, got {c.shape}')
-    if not np.isfinite(c).all():
-        raise ValueError(f"{path}: 'clusters' contains NaN/inf")
-    if num > len(c):
-        raise ValueError(f'{path}: num_hypotheses={num} but the file has '
-                         f'only {len(c)} clusters')
-    if 'counts' in data.files and len(data['counts']) == len(c):
-        c = c[np.argsort(-np.asarray(data['counts']), kind='stable')]
-    c = c[:num] - c[:num, root_index:root_index + 1]
-    return torch.from_numpy(np.ascontiguousarray(c))
+    """(num, K, 3) root-relative start poses: a ``tools/make_clusters.py``
+    file (the most populated clusters first) or the originals' per-S
+    cluster files (``{num}`` in ``path``); see
+    :func:`poselift_mm.utils.initial_poses.read_initial_poses`."""
+    return torch.from_numpy(read_initial_poses(path, num, num_joints,
+                                               root_index))
 
 
 @MODELS.register_module()
@@ -133,9 +118,10 @@ class ScoreHead(BaseLiftingHead):
                              persistent=False)
         init_poses = dict(init_poses or {})
         # a repository-relative file is found from any directory (utils.paths)
-        self.init_file = find_file(init_poses.get('file')) or \
-            init_poses.get('file')
         self.num_hypotheses = int(init_poses.get('num', 1))
+        file = init_poses.get('file')
+        file = file and initial_poses_path(file, self.num_hypotheses)
+        self.init_file = find_file(file) or file
         self.register_buffer(
             'initial_poses',
             load_initial_poses(self.init_file, self.num_hypotheses,
@@ -239,7 +225,8 @@ class ScoreHead(BaseLiftingHead):
         root = x[:, r:r + 1]
         return dict(hypotheses=(x - root).reshape(n, s, -1, 3),
                     translation=(T[:, None] + root).reshape(n, s, 3),
-                    reproj_error=err.reshape(n, s, -1))
+                    reproj_error=err.reshape(n, s, -1),
+                    root_offset=root.reshape(n, s, 3))
 
     @torch.no_grad()
     def prior_residual(self, hyps, t=(0.01, 0.03, 0.1), draws: int = 4,
@@ -330,4 +317,7 @@ class ScoreHead(BaseLiftingHead):
         if cfg['return_hypotheses']:
             extras['hypotheses'] = hs(hyps)
             extras['hypotheses_reproj_error'] = hs(reproj)
+            # the root relative to the optimised translation: ZeDO's own
+            # scoring of un-rooted hypotheses (LiftingMPJPE protocol 'zedo')
+            extras['hypotheses_root_offset'] = hs(out['root_offset'])
         return self.decode(sq(agg), extras)
