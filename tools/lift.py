@@ -45,9 +45,13 @@ Bad input: ``error: ...`` on stderr and exit code 2.
 import argparse
 import sys
 
-from mmengine.config import DictAction
+from poselift_mm.utils.launch import quiet_warnings
 
-from poselift_mm.apis.keypoint_files import FORMATS, LiftFileError, lift_file
+quiet_warnings()  # before mmengine's import prints pkg_resources' warning
+from mmengine.config import DictAction  # noqa: E402
+
+from poselift_mm.apis.keypoint_files import (FORMATS,  # noqa: E402
+                                             LiftFileError, lift_file)
 
 
 def parse_args(argv=None):
