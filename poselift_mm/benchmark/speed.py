@@ -110,7 +110,11 @@ def run_speed(job: dict) -> dict:
     (model, variable, values, repeats) in this process: its points and
     the sweep's peak RSS."""
     import torch
-    torch.set_grad_enabled(False)
+    with torch.no_grad():  # not set_grad_enabled: callers keep their mode
+        return _run_speed(job)
+
+
+def _run_speed(job: dict) -> dict:
     if job.get('what') == 'matmul':
         return matmul_rate()
     model = model_named(job['model'])

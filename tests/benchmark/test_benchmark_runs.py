@@ -61,6 +61,8 @@ def test_released_lifter_speed_job_from_another_directory(tmp_path,
     (point, ) = out['points']
     assert point['batch'] == point['poses'] == 1
     assert point['flops'] > 0 and point['poses_per_s'] > 0
+    import torch
+    assert torch.is_grad_enabled()  # a job in this process leaves it on
 
 
 def test_zedo_iterations_sweep_reaches_the_optimiser():
