@@ -115,6 +115,7 @@ def run_speed(job: dict) -> dict:
 
 
 def _run_speed(job: dict) -> dict:
+    import torch
     if job.get('what') == 'matmul':
         return matmul_rate()
     model = model_named(job['model'])
