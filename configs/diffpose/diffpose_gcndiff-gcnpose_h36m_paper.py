@@ -10,7 +10,8 @@
 # Original weights: tools/convert_checkpoint.py diffpose
 # diffpose_uvxyz_cpn.pth OUT --pose-model gcn_xyz_cpn.pth
 # --pose-model-kind gcnpose --trust-checkpoint.
-_base_ = ['../_base_/datasets/h36m_videopose3d_files.py']
+_base_ = ['../_base_/datasets/h36m_videopose3d_files.py',
+          '../_base_/pipelines/screen_lifting.py']
 
 # ---- schedule ------------------------------------------------------------
 train_cfg = dict(by_epoch=True, max_epochs=80, val_interval=5)
@@ -29,11 +30,7 @@ custom_hooks = [
 ]
 auto_scale_lr = dict(base_batch_size=1024)
 
-# ---- codec and model -----------------------------------------------------
-# ScreenPoseLifting (MMPose's VideoPoseLifting: u = 2x/w - 1,
-# v = 2y/w - h/w: DiffPose's screen normalisation; root-relative metres)
-codec = dict(type='ScreenPoseLifting', num_keypoints=17, zero_center=True,
-             root_index=0, remove_root=False, reshape_keypoints=False)
+# ---- model (codec and pipelines: _base_/pipelines/screen_lifting.py) ---
 model = dict(
     type='DiffPoseLifter',
     backbone=dict(type='GCNPose', num_joints=17, hid_dim=96, num_layers=5,
@@ -42,24 +39,13 @@ model = dict(
         type='DiffPoseHead',
         denoiser=dict(type='GCNdiff', num_joints=17, hid_dim=96,
                       num_layers=5, num_heads=4, dropout=0.25),
-        num_steps=51, beta_start=1e-4, beta_end=1e-3, decoder=codec),
+        num_steps=51, beta_start=1e-4, beta_end=1e-3, decoder={{_base_.codec}}),
     train_cfg=dict(train_backbone=False),
     test_cfg=dict(timesteps=(0, 12), eta=0., num_hypotheses=1,
                   start_noise=False))
 
-# ---- pipelines -----------------------------------------------------------
-meta_keys = ('id', 'category_id', 'target_img_path', 'flip_indices',
-             'target_root', 'camera_param')
-train_pipeline = [
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
-test_pipeline = [
-    dict(type='ValidateKeypoints', num_keypoints=17),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys)
-]
+# ---- data ----------------------------------------------------------------
 train_dataloader = dict(batch_size=1024,
-                        dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+                        dataset=dict(pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.test_pipeline}}))
 test_dataloader = val_dataloader
