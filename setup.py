@@ -111,6 +111,11 @@ if __name__ == '__main__':
         extras_require={
             'mim': read_requirements('mminstall.txt'),
             'tests': read_requirements('tests.txt'),
+            # the offline 2D detector; pip resolves mediapipe's declared
+            # dependencies too (jax, opencv-contrib-python, ...): the pinned
+            # environment installs these three with --no-deps
+            # (requirements/blazepose.txt, tools/setup_env.sh)
+            'blazepose': read_requirements('blazepose.txt'),
         },
         zip_safe=False,
     )

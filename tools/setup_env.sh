@@ -69,7 +69,7 @@ fi
 : >"$LOG"
 say "installing the pinned stack into $VENV (log: $LOG)"
 
-STEP="1/8 check the machine"
+STEP="1/9 check the machine"
 say "[$STEP]"
 PYTHON="${PYTHON:-}"
 if [ -z "$PYTHON" ]; then
@@ -87,18 +87,18 @@ PYINC=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])'
 [ -f "$PYINC/Python.h" ] || fail "Python headers are missing ($PYINC/Python.h): apt-get install python3-dev"
 if [ ! -x "$VENV/bin/python" ]; then need_free_gb "${POSELIFT_MIN_FREE_GB:-12}" "$(dirname "$VENV")"; fi
 
-STEP="2/8 create the virtualenv"
+STEP="2/9 create the virtualenv"
 say "[$STEP]"
 if [ ! -x "$VENV/bin/python" ]; then run "$PYTHON" -m venv "$VENV"; fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip --disable-pip-version-check)
 export PATH="$VENV/bin:$PATH"
 
-STEP="3/8 install torch and build tools"
+STEP="3/9 install torch and build tools"
 say "[$STEP] (torch $TORCH_VERSION; the first time this copies ~5 GB)"
 run "${PIP[@]}" install -r "$REPO/requirements/torch.txt" -r "$REPO/requirements/build.txt"
 
-STEP="4/8 mmcv $MMCV_VERSION with CPU ops"
+STEP="4/9 mmcv $MMCV_VERSION with CPU ops"
 ARCH_TAG="mmcv${MMCV_VERSION}-torch${TORCH_VERSION}-cp311-$(uname -m)"
 WHEELS="$CACHE/wheels/$ARCH_TAG"
 mkdir -p "$WHEELS"
@@ -126,19 +126,19 @@ else
 fi
 run "${PIP[@]}" install --no-deps "$MMCV_WHEEL"
 
-STEP="5/8 runtime dependencies"
+STEP="5/9 runtime dependencies"
 say "[$STEP]"
 run "${PIP[@]}" install -r "$REPO/requirements/runtime.txt"
 
-STEP="6/8 xtcocotools (built against the installed numpy)"
+STEP="6/9 xtcocotools (built against the installed numpy)"
 say "[$STEP]"
 run "${PIP[@]}" install --no-binary xtcocotools --no-build-isolation -r "$REPO/requirements/xtcocotools.txt"
 
-STEP="7/8 mmengine, mmdet, mmpose, openmim (--no-deps)"
+STEP="7/9 mmengine, mmdet, mmpose, openmim (--no-deps)"
 say "[$STEP]"
 run "${PIP[@]}" install --no-deps -r "$REPO/requirements/openmmlab.txt"
 
-STEP="8/8 poselift_mm (editable) and test tools"
+STEP="8/9 poselift_mm (editable) and test tools"
 say "[$STEP]"
 run "${PIP[@]}" install -r "$REPO/requirements/tests.txt"
 run "${PIP[@]}" install --no-deps --no-build-isolation -e "$REPO"
@@ -146,7 +146,14 @@ run "${PIP[@]}" install --no-deps --no-build-isolation -e "$REPO"
 # installs do not create: link the package there (see poselift_mm/utils/mim_link.py).
 run "$PY" -m poselift_mm.utils.mim_link
 
+STEP="9/9 BlazePose: mediapipe's pose solution (--no-deps; the offline 2D detector)"
+say "[$STEP]"
+# --no-deps: mediapipe declares jax, opencv-contrib-python, ... that its pose
+# solution never imports, and must not move the pinned numpy or OpenCV
+run "${PIP[@]}" install --no-deps -r "$REPO/requirements/blazepose.txt"
+
 STEP="verify imports"
 run "$PY" -c "import mmcv.ops, mmdet, mmpose.models, poselift_mm; print('poselift_mm', poselift_mm.__version__)"
+run "$PY" -c "import mediapipe as mp; mp.solutions.pose.Pose; import numpy; assert numpy.__version__ == '$(sed -n 's/^numpy==//p' "$REPO/requirements/runtime.txt")', numpy.__version__"
 echo "$STAMP" >"$STAMP_FILE"
 say "done: $("$PY" -c 'import torch, mmcv, mmpose, poselift_mm; print(f"torch {torch.__version__}, mmcv {mmcv.__version__}, mmpose {mmpose.__version__}, poselift_mm {poselift_mm.__version__}")')"
