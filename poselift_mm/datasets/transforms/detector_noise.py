@@ -89,6 +89,23 @@ class DetectorNoise2D(BaseTransform):
             self._pid = os.getpid()
         return self._rng
 
+    def get_rng_state(self) -> Optional[dict]:
+        """This process's generator state (None before its first use here),
+        saved in checkpoints for an exact resume
+        (``poselift_mm.engine.exact_resume``)."""
+        if self._rng is None or self._pid != os.getpid():
+            return None
+        return self._rng.bit_generator.state
+
+    def set_rng_state(self, state: Optional[dict]) -> None:
+        """Continue from a :meth:`get_rng_state` (None: seed afresh at the
+        next use)."""
+        self._rng, self._pid = None, None
+        if state is not None:
+            self._rng = np.random.default_rng()
+            self._rng.bit_generator.state = state
+            self._pid = os.getpid()
+
     def transform(self, results: dict) -> dict:
         rng = self._generator()
         if rng.random() >= self.prob:
