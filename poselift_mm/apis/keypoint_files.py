@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 __all__ = ['FORMATS', 'LiftFileError', 'InputError', 'read_track',
+           'read_tracks', 'track_span',
            'read_input', 'input_format', 'write_output', 'lift_file']
 
 FORMATS = ('auto', 'h36m', 'coco', 'halpe26', 'halpe')
@@ -36,21 +37,20 @@ class InputError(LiftFileError):
     """A problem with the input file (named in the message)."""
 
 
-def _instances(frame, i: int, path: str):
+def _instances(frame, i: int, path: str) -> list:
+    """A frame (a list of instances, or a dict with "instances") -> its
+    instance dicts (possibly none: no person)."""
     if isinstance(frame, dict) and 'instances' in frame:
         frame = frame['instances']
     if not isinstance(frame, list):
         raise InputError(f'{path}: frame {i} must be a list of instances '
                          f'(or a dict with "instances"), got '
                          f'{type(frame).__name__}')
-    if not frame:
-        raise InputError(f'{path}: frame {i} has no instance (no person '
-                         'detected); lift the frames of one track only')
-    inst = frame[0]
-    if not isinstance(inst, dict) or 'keypoints' not in inst:
-        raise InputError(f'{path}: frame {i}, instance 0 has no '
-                         '"keypoints"')
-    return inst
+    for j, inst in enumerate(frame):
+        if not isinstance(inst, dict) or 'keypoints' not in inst:
+            raise InputError(f'{path}: frame {i}, instance {j} has no '
+                             '"keypoints"')
+    return frame
 
 
 def _dataset_name(value, path: str, key: str):
@@ -77,11 +77,16 @@ def _named_format(data, path: str):
     return None
 
 
-def read_track(path: str) -> dict:
-    """The input file -> ``dict(keypoints`` (N, K, 2) list/array,
-    ``scores`` (N, K) or None, ``dataset`` (the dataset / format name the
-    file gives, or None), ``frame_ids`` (N,) (the file's ``frame_id`` values,
-    else 0..N-1), ``track_id`` (the first instance's, else 0)``)."""
+def read_tracks(path: str) -> dict:
+    """The input file -> ``dict(tracks, frame_ids, dataset)``: ``tracks``
+    a list of ``dict(track_id, frames (n,) positions in the file,
+    keypoints (n, K, 2), scores (n, K) or None)`` (one per person:
+    :func:`~poselift_mm.apis.person_tracks.split_tracks`; an npz or a
+    ``{"keypoints": ...}`` file is one track), ``frame_ids`` (N,) (the
+    file's ``frame_id`` values, else 0..N-1), ``dataset`` (the dataset /
+    format name the file gives, or None). Frames without a person belong
+    to no track."""
+    from .person_tracks import split_tracks
     if not osp.isfile(path):
         raise InputError(f'{path}: input file does not exist')
     ext = osp.splitext(path)[1].lower()
@@ -89,22 +94,23 @@ def read_track(path: str) -> dict:
         try:
             data = np.load(path)
             files = data.files
-        except (OSError, ValueError) as err:
+            kp = data['keypoints'] if 'keypoints' in files else None
+            scores = data['scores'] if 'scores' in files else None
+            dataset = _named_format(data, path)
+        except (OSError, ValueError, EOFError) as err:
             raise InputError(f'{path}: cannot read the npz ({err})') \
                 from None
-        if 'keypoints' not in files:
+        if kp is None:
             raise InputError(f"{path}: key 'keypoints' (N, K, 2) is missing;"
                              f' found {files}')
-        scores = data['scores'] if 'scores' in files else None
-        return _track(data['keypoints'], scores, path,
-                      _named_format(data, path))
+        return _one_track(kp, scores, path, dataset)
     if ext != '.json':
         raise InputError(f'{path}: unsupported input type {ext!r} (use '
                          '.npz or .json)')
     try:
         with open(path) as f:
             data = json.load(f)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RecursionError) as err:
         raise InputError(f'{path}: cannot read the JSON ({err})') from None
     dataset = None
     if isinstance(data, dict):
@@ -112,8 +118,8 @@ def read_track(path: str) -> dict:
         if 'instance_info' in data:  # MMPose's demo scripts
             data = data['instance_info']
         elif 'keypoints' in data:
-            return _track(data['keypoints'], data.get('scores'), path,
-                          dataset)
+            return _one_track(data['keypoints'], data.get('scores'), path,
+                              dataset)
         else:
             raise InputError(f'{path}: key "keypoints" is missing; found '
                              f'{sorted(data)}')
@@ -123,21 +129,29 @@ def read_track(path: str) -> dict:
     if isinstance(data[0], dict) and 'keypoints' in data[0]:
         data = [data]  # an image's prediction file: one frame
     insts = [_instances(frame, i, path) for i, frame in enumerate(data)]
-    kpts = [inst['keypoints'] for inst in insts]
-    have = ['keypoint_scores' in inst for inst in insts]
-    if any(have) and not all(have):
-        raise InputError(f'{path}: frame {have.index(False)} has no '
-                         '"keypoint_scores" while others have')
-    scores = [inst['keypoint_scores'] for inst in insts] if all(have) \
-        else None
+    if not any(insts):
+        raise InputError(f'{path}: no person in any of its {len(data)} '
+                         'frames')
     ids = [f.get('frame_id') if isinstance(f, dict) else None for f in data]
-    out = _track(kpts, scores, path, dataset)
-    if all(isinstance(i, int) for i in ids):
-        out['frame_ids'] = ids
-    tid = insts[0].get('track_id')
-    if isinstance(tid, int):
-        out['track_id'] = tid
-    return out
+    if not all(isinstance(i, int) for i in ids):
+        ids = list(range(len(data)))
+    return dict(tracks=split_tracks(insts, path, error=InputError),
+                frame_ids=ids, dataset=dataset)
+
+
+def read_track(path: str) -> dict:
+    """The one person of the input file (:func:`read_tracks`) as
+    ``dict(keypoints, scores, dataset, frame_ids, track_id)`` over the
+    frames it is in; a file with several people raises
+    :class:`InputError`."""
+    data = read_tracks(path)
+    if len(data['tracks']) > 1:
+        raise InputError(f'{path}: holds {len(data["tracks"])} people '
+                         '(tracks); lift_file lifts each of them')
+    tr = data['tracks'][0]
+    return dict(keypoints=tr['keypoints'], scores=tr['scores'],
+                dataset=data['dataset'], track_id=tr['track_id'],
+                frame_ids=[data['frame_ids'][i] for i in tr['frames']])
 
 
 def read_input(path: str):
@@ -147,15 +161,35 @@ def read_input(path: str):
     return track['keypoints'], track['scores']
 
 
-def _track(keypoints, scores, path: str, dataset=None) -> dict:
-    """Keypoints must be a non-empty sequence of frames."""
+def _one_track(keypoints, scores, path: str, dataset=None) -> dict:
+    """A whole-file track: keypoints must be a non-empty sequence of
+    frames."""
     ok = isinstance(keypoints, list) or (isinstance(keypoints, np.ndarray)
                                          and keypoints.ndim >= 1)
     if not ok or not len(keypoints):
         raise InputError(f'{path}: "keypoints" must be a non-empty (N, K, 2)'
                          ' array of frames')
-    return dict(keypoints=keypoints, scores=scores, dataset=dataset,
-                frame_ids=list(range(len(keypoints))), track_id=0)
+    n = len(keypoints)
+    return dict(tracks=[dict(track_id=0, frames=np.arange(n),
+                             keypoints=keypoints, scores=scores)],
+                frame_ids=list(range(n)), dataset=dataset)
+
+
+def track_span(track: dict, num_joints: int):
+    """A track's keypoints and scores over the frames from its first to
+    its last: ``(keypoints (n, K, 2) list of frames, scores (n, K) list or
+    None, first)``; frames inside the span without the person are all-NaN
+    (missing), so their gap is filled over time and gets no instance."""
+    frames = np.asarray(track['frames'])
+    first, n = int(frames[0]), int(frames[-1] - frames[0] + 1)
+    gap = [[float('nan')] * 2] * num_joints
+    kp = [gap] * n
+    sc = None if track['scores'] is None else [[0.] * num_joints] * n
+    for i, f in enumerate(frames - first):
+        kp[f] = track['keypoints'][i]
+        if sc is not None:
+            sc[f] = track['scores'][i]
+    return kp, sc, first
 
 
 def write_output(path: str, result: dict, meta: dict, track_id: int = 0,
@@ -173,13 +207,12 @@ def _print(msg: str) -> None:
 def _load_model(config, checkpoint, device, cfg_options, trust: bool):
     """:func:`init_lifter`; its errors as :class:`LiftFileError`."""
     import poselift_mm  # noqa: F401  (registrations, compat fixes)
-    from poselift_mm.utils import trust_checkpoints
+    from poselift_mm.utils import checkpoint_trust
     from .lift import init_lifter
-    if trust:
-        trust_checkpoints()
     try:
-        return init_lifter(config, checkpoint, device=device,
-                           cfg_options=cfg_options)
+        with checkpoint_trust(trust):  # this load only
+            return init_lifter(config, checkpoint, device=device,
+                               cfg_options=cfg_options)
     except (ValueError, TypeError, RuntimeError,
             pickle.UnpicklingError) as err:
         raise LiftFileError(str(err)) from None
@@ -260,17 +293,23 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     may be a model alias: :func:`resolve_model_args`). Raises
     :class:`LiftFileError` naming the problem."""
     from .lift import FORMAT_HINT, lift_keypoints
-    from .output_schema import make_meta
+    from .output_schema import make_meta, write_results
     t0 = time.time()
     config, checkpoint = resolve_model_args(config, checkpoint)
     if batch_size < 1:
         raise InputError(f'--batch-size must be >= 1, got {batch_size}')
     if fps is not None and not fps > 0:
         raise InputError(f'--fps must be > 0, got {fps}')
-    track = read_track(input)
-    keypoints, scores = track['keypoints'], track['scores']
-    log(f'[lift] read {input}: {len(keypoints)} frames')
-    fmt = input_format(track, format, log)
+    if osp.exists(str(out)) and osp.exists(str(input)) and \
+            osp.samefile(str(out), str(input)):
+        raise InputError(f'{out}: --out is the input file; it would be '
+                         'overwritten: choose another path')
+    data = read_tracks(input)
+    tracks = data['tracks']
+    log(f'[lift] read {input}: {len(data["frame_ids"])} frames, '
+        f'{len(tracks)} ' + ('person' if len(tracks) == 1 else 'people'))
+    longest = max(tracks, key=lambda tr: len(tr['frames']))
+    fmt = input_format(dict(longest, dataset=data['dataset']), format, log)
     model = _load_model(config, checkpoint, device, cfg_options,
                         trust_checkpoint)
     log(f'[lift] model {type(model).__name__} from {checkpoint} on '
@@ -279,30 +318,40 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     if intrinsics:
         fx, fy, cx, cy = intrinsics
         intr = dict(f=(fx, fy), c=(cx, cy))
-    try:
-        result = lift_keypoints(keypoints, scores, model,
-                                image_size=image_size, intrinsics=intr,
-                                keypoint_format=fmt,
-                                batch_size=batch_size)
-    except (ValueError, TypeError) as err:
-        msg = str(err).replace(FORMAT_HINT,
-                               'give it with --format coco|h36m')
-        raise LiftFileError(f'{input}: {msg}') from None
-    if fmt == 'auto':
-        log(f'[lift] keypoint format {result["input_format"]} '
-            f'({result["input_format_reason"]})')
-    log(f'[lift] lifted {len(result["keypoints_3d"])} frames in '
-        f'{time.time() - t0:.1f} s')
+    from .output_schema import frames_from_lift
+    instances = [[] for _ in data['frame_ids']]
+    how = None
+    # the longest track first: it decides an 'auto' format for all
+    for tr in sorted(tracks, key=lambda tr: -len(tr['frames'])):
+        who = '' if len(tracks) == 1 else f' track {tr["track_id"]}:'
+        kp, sc, first = track_span(tr, len(tr['keypoints'][0]))
+        try:
+            result = lift_keypoints(kp, sc, model, image_size=image_size,
+                                    intrinsics=intr, keypoint_format=fmt,
+                                    batch_size=batch_size)
+        except (ValueError, TypeError) as err:
+            msg = str(err).replace(FORMAT_HINT,
+                                   'give it with --format coco|h36m')
+            raise LiftFileError(f'{input}:{who} {msg}') from None
+        for i, frame in enumerate(frames_from_lift(result, tr['track_id'])):
+            instances[first + i].extend(frame['instances'])
+        if how is None:
+            fmt, how = result['input_format'], result['input_format_reason']
+            if format == 'auto' and how != 'given':
+                log(f'[lift] keypoint format {fmt} ({how})')
+    log(f'[lift] lifted {sum(map(len, instances))} poses in '
+        f'{len(instances)} frames in {time.time() - t0:.1f} s')
     meta = make_meta(
         model=dict(config=str(config), checkpoint=str(checkpoint),
                    type=type(model).__name__),
         fps=fps, image_size=image_size, root_index=int(getattr(
             model, 'root_index', 0)), input=str(input),
-        input_format=result['input_format'],
-        input_format_reason=result['input_format_reason'],
+        input_format=fmt, input_format_reason=how,
         intrinsics=None if not intrinsics else dict(
             f=list(intrinsics[:2]), c=list(intrinsics[2:])))
-    write_output(out, result, meta, track['track_id'], track['frame_ids'])
+    write_results(out, meta, [dict(frame_id=fid, instances=insts) for
+                              fid, insts in zip(data['frame_ids'],
+                                                instances)])
     log(f'[lift] wrote {out}')
     if render:
         from .results_video import render_results

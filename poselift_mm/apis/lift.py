@@ -18,21 +18,12 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from poselift_mm.geometry.checks import check_camera
-from poselift_mm.geometry.format_detection import require_17_joint_format
-from poselift_mm.geometry.keypoint_formats import (KEYPOINT_FORMATS,
-                                                   convert_keypoints)
+from .lift_inputs import (AUTO_FORMATS, FORMAT_HINT, camera_param,
+                          prepare_track, resolve_keypoint_format)
 
 __all__ = ['init_lifter', 'lift_keypoints', 'video_windows',
            'resolve_keypoint_format', 'resolve_model_files', 'AUTO_FORMATS',
            'FORMAT_HINT']
-
-# joint count -> the formats 'auto' chooses from (17: COCO-17 or
-# Human3.6M-17, told apart by geometry.format_detection)
-AUTO_FORMATS = {17: ('coco', 'h36m'), 26: ('halpe26', ), 136: ('halpe', )}
-# how to name the format explicitly, in the messages of 'auto'
-FORMAT_HINT = ("give it explicitly: keypoint_format='coco' or 'h36m' "
-               '(tools/lift.py: --format coco|h36m)')
 
 # model config keys naming files: needed to test (else only to train)
 MODEL_FILE_KEYS = {'file': True, 'path': True, 'backbone_checkpoint': False,
@@ -185,109 +176,6 @@ def video_windows(num_frames: int, window: int):
     return index, owner, frames - starts[owner]
 
 
-# ---- input checks ----------------------------------------------------------
-def _frame_list(bad: np.ndarray) -> str:
-    """Frame indices for a message: the first few, and how many."""
-    idx = np.flatnonzero(bad)
-    shown = ', '.join(str(i) for i in idx[:10])
-    more = f', ... ({len(idx)} frames)' if len(idx) > 10 else ''
-    return f'[{shown}{more}]'
-
-
-def _as_array(x, name: str, trailing: Tuple[int, ...]) -> np.ndarray:
-    """Array-like of N frames -> float64 (N, K, *trailing); ragged frame
-    lists raise naming the frames whose joint count differs."""
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    if isinstance(x, (list, tuple)) and len(x) and not np.isscalar(x[0]):
-        shapes = [np.shape(f) for f in x]
-        if len(set(shapes)) > 1:
-            ref = shapes[0]
-            bad = np.array([s != ref for s in shapes])
-            raise ValueError(
-                f'{name}: frames {_frame_list(bad)} have shapes '
-                f'{sorted(set(shapes[i] for i in np.flatnonzero(bad)))}, '
-                f'frame 0 has {ref}: every frame needs the same joints')
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f'{name}: not a numeric array ({err})') from None
-    want = 2 + len(trailing)
-    if arr.ndim != want or arr.shape[2:] != trailing or not arr.shape[0]:
-        dims = ', '.join(['N', 'K'] + [str(d) for d in trailing])
-        raise ValueError(f'{name}: expected shape ({dims}) for N >= 1 '
-                         f'frames of one person, got {arr.shape}')
-    bad = ~np.isfinite(arr).reshape(len(arr), -1).all(1)
-    if bad.any():
-        raise ValueError(f'{name}: NaN/inf values in frames '
-                         f'{_frame_list(bad)}; give a missing joint any '
-                         'finite position and a score of 0 instead')
-    return arr
-
-
-def resolve_keypoint_format(fmt: str, keypoints: np.ndarray,
-                            scores: Optional[np.ndarray] = None,
-                            hint: str = FORMAT_HINT) -> Tuple[str, str]:
-    """``(format, how)`` of (N, K, 2) ``keypoints``: ``fmt`` itself
-    (``how='given'``) after checking its joint count, or for ``'auto'`` the
-    format of K joints: 26 Halpe-26, 136 Halpe, and 17 COCO-17 or
-    Human3.6M-17 decided from the geometry
-    (:func:`~poselift_mm.geometry.format_detection.require_17_joint_format`,
-    ``how`` = its vote summary). Undecidable 17-joint input raises a
-    ``ValueError`` that says how to give the format (``hint``)."""
-    n, num_joints = keypoints.shape[:2]
-    if fmt == 'auto':
-        if num_joints not in AUTO_FORMATS:
-            raise ValueError(
-                f'keypoints: all {n} frames (0..{n - 1}) have {num_joints} '
-                'joints; supported: 17 (COCO-17 or Human3.6M-17), 26 '
-                '(Halpe-26), 136 (Halpe)')
-        choices = AUTO_FORMATS[num_joints]
-        if len(choices) == 1:
-            return choices[0], f'{num_joints} joints'
-        vote = require_17_joint_format(keypoints, scores, hint=hint)
-        return vote.format, f'detected: {vote.summary()}'
-    if fmt not in KEYPOINT_FORMATS:
-        raise ValueError(f'keypoint_format={fmt!r} is not one of '
-                         f"'auto', {', '.join(map(repr, KEYPOINT_FORMATS))}")
-    want = KEYPOINT_FORMATS[fmt][0]
-    if num_joints != want:
-        raise ValueError(
-            f'keypoints: all {n} frames (0..{n - 1}) have {num_joints} '
-            f"joints, keypoint_format={fmt!r} needs {want}")
-    return fmt, 'given'
-
-
-def _camera(image_size, intrinsics) -> dict:
-    """MMPose ``camera_param``: ``w``, ``h``; ``f``, ``c`` (2, 1) px;
-    optional ``k`` (3, 1), ``p`` (2, 1)."""
-    cam = {}
-    if image_size is not None:
-        wh = np.asarray(image_size, dtype=np.float64).reshape(-1)
-        if wh.size != 2 or not np.isfinite(wh).all() or (wh <= 0).any():
-            raise ValueError('image_size must be (w, h) in pixels, both > 0;'
-                             f' got {image_size!r}')
-        cam['w'], cam['h'] = int(round(wh[0])), int(round(wh[1]))
-    if intrinsics is not None:
-        if not isinstance(intrinsics, Mapping):
-            K = np.asarray(intrinsics, dtype=np.float64)
-            if K.shape != (3, 3):
-                raise ValueError('intrinsics must be dict(f=(fx, fy), '
-                                 'c=(cx, cy)) or a 3x3 matrix K, got shape '
-                                 f'{K.shape}')
-            intrinsics = dict(f=K[[0, 1], [0, 1]], c=K[:2, 2])
-        try:
-            got = check_camera(intrinsics, need=('f', 'c'))
-        except ValueError as err:
-            raise ValueError(f'intrinsics: {err}') from None
-        if (np.asarray(got['f']) <= 0).any():
-            raise ValueError(f"intrinsics: 'f' must be > 0, got {got['f']}")
-        for key in ('f', 'c', 'k', 'p'):
-            if key in got:
-                cam[key] = np.asarray(got[key], np.float32).reshape(-1, 1)
-    return cam
-
-
 def _test_pipeline(cfg):
     from mmengine.dataset import Compose
     from mmpose.registry import TRANSFORMS
@@ -321,7 +209,8 @@ def lift_keypoints(keypoints,
                    image_size: Optional[Sequence[float]] = None,
                    intrinsics: Optional[Union[dict, np.ndarray]] = None,
                    keypoint_format: str = 'auto',
-                   batch_size: int = 1024) -> dict:
+                   batch_size: int = 1024,
+                   max_gap: Optional[int] = 25) -> dict:
     """Lift one person's 2D track (N, K, 2) px to (N, 17, 3) metres.
 
     Args:
@@ -332,8 +221,14 @@ def lift_keypoints(keypoints,
             pass ``'coco'`` or ``'h36m'``); 26 is Halpe-26, 136 full
             Halpe. Other formats are converted with
             :func:`~poselift_mm.geometry.keypoint_formats.convert_keypoints`.
-        scores: (N, K) detector confidences (None: ones); 0 marks a missing
-            joint. They become the samples' ``keypoints_visible``.
+        scores: (N, K) detector confidences (None: ones). A joint is
+            missing when its position is NaN or its score 0
+            (:mod:`poselift_mm.geometry.missing`): gaps of at most
+            ``max_gap`` frames are interpolated over time, the rest get
+            score 0, which every lifter honours (ZeDO: no weight, no ray;
+            DiffPose: the joint is put on its parent, as in the detector-
+            noise training). A frame with no joint given has no person.
+            The scores become the samples' ``keypoints_visible``.
         model: from :func:`init_lifter` (needs ``model.cfg``).
         image_size: (w, h) px. Required by DiffPose (its 2D normalisation
             uses w, h); ZeDO uses it for a default pinhole when
@@ -347,7 +242,9 @@ def lift_keypoints(keypoints,
     ``output_frame`` is ignored here); each frame's result comes from one
     window.
     Returns ``keypoints_3d`` (N, 17, 3) root-relative camera-frame metres
-    (x right, y down, z forward), ``keypoint_spread`` (N, 17) metres, the
+    (x right, y down, z forward; NaN in frames without a person),
+    ``present`` (N,) bool (a person in the frame), ``filled`` (N, 17)
+    bool (joints interpolated over time), ``keypoint_spread`` (N, 17) metres, the
     spread of the lifter's hypotheses, or None: no spread (the model gives
     none, or one hypothesis, whose spread is zero by construction),
     ``translation`` (N, 3) camera-frame root position in metres (only when
@@ -369,21 +266,12 @@ def lift_keypoints(keypoints,
                          'with init_lifter, or set model.cfg to its Config)')
     if int(batch_size) < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-    kp = _as_array(keypoints, 'keypoints', (2, ))
-    n, k = kp.shape[:2]
-    if scores is None:
-        sc = np.ones((n, k))
-    else:
-        sc = _as_array(scores, 'scores', ())
-        if sc.shape != (n, k):
-            raise ValueError(f'scores: expected shape ({n}, {k}) like the '
-                             f'keypoints, got {sc.shape}')
-    fmt, how = resolve_keypoint_format(keypoint_format, kp,
-                                       None if scores is None else sc)
-    kp, sc = convert_keypoints(kp, sc, src=fmt)
-    kp, sc = kp.astype(np.float32), sc.astype(np.float32)
+    track = prepare_track(keypoints, scores, keypoint_format, max_gap)
+    kp, sc, fmt, how = (track[key] for key in ('keypoints', 'scores',
+                                                'format', 'how'))
+    n = len(kp)
 
-    cam = _camera(image_size, intrinsics)
+    cam = camera_param(image_size, intrinsics)
     if getattr(model, 'input_space', 'screen') == 'pixel':
         if image_size is None and intrinsics is None:
             raise ValueError(
@@ -437,6 +325,7 @@ def lift_keypoints(keypoints,
             test_cfg['output_frame'] = keep
     kp3d = np.stack(kp3d)[owner, offset]
     kp3d = kp3d - kp3d[:, root:root + 1]
+    kp3d[~track['present']] = np.nan
     # no spread: a window without one, or all zeros (one hypothesis)
     spread = None if any(v is None for v in spread) else \
         np.stack(spread)[owner, offset]
@@ -444,6 +333,7 @@ def lift_keypoints(keypoints,
         spread = None
     out = dict(keypoints_3d=kp3d, keypoint_spread=spread,
                keypoints_2d=kp, keypoint_scores=sc, keypoint_format='h36m',
+               present=track['present'], filled=track['filled'],
                input_format=fmt, input_format_reason=how)
     if all(v is not None for v in trans):
         out['translation'] = np.stack(trans)[owner, offset]

@@ -132,7 +132,8 @@ def frames_from_lift(result: dict, track_id: int = 0,
     """The results-file frames of one track lifted by
     :func:`~poselift_mm.apis.lift.lift_keypoints` (its ``keypoints_3d``,
     ``keypoint_spread``, ``keypoints_2d``, ``keypoint_scores``,
-    ``translation``), one instance per frame; ``frame_ids`` default 0..N-1.
+    ``translation``), one instance per frame (none where ``present`` is
+    False: no person); ``frame_ids`` default 0..N-1.
     """
     kp = np.asarray(result['keypoints_3d'])
     ids = list(range(len(kp))) if frame_ids is None else \
@@ -141,10 +142,14 @@ def frames_from_lift(result: dict, track_id: int = 0,
         raise ValueError(f'frames_from_lift: {len(ids)} frame ids for '
                          f'{len(kp)} frames')
     get = result.get
+    present = get('present')
+    present = np.ones(len(kp), bool) if present is None else \
+        np.asarray(present, bool)
     return [dict(frame_id=fid, instances=[make_instance(
         kp[i], track_id, _row(get('keypoint_scores'), i),
         _row(get('keypoint_spread'), i), _row(get('keypoints_2d'), i),
-        _row(get('translation'), i))]) for i, fid in enumerate(ids)]
+        _row(get('translation'), i))] if present[i] else [])
+        for i, fid in enumerate(ids)]
 
 
 def frames_from_records(records: List[dict],

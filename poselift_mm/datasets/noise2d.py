@@ -94,6 +94,7 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from poselift_mm.geometry.missing import collapse_onto_parents
 from poselift_mm.geometry.skeleton import H36M17_PARENTS, H36M_FLIP_INDICES
 
 __all__ = [
@@ -313,11 +314,7 @@ def drop_joints(rng: np.random.Generator, keypoints: np.ndarray, prob: float,
     children, so a dropped chain collapses onto its first kept ancestor);
     a dropped root keeps its position."""
     dropped = rng.random(np.shape(keypoints)[:2]) < prob
-    out = np.array(keypoints, dtype=np.float64)
-    for j in np.flatnonzero(dropped.any(axis=0)):  # ascending: parents first
-        if parents[j] >= 0:
-            out[dropped[:, j], j] = out[dropped[:, j], parents[j]]
-    return out, dropped
+    return collapse_onto_parents(keypoints, dropped, parents), dropped
 
 
 def error_scores(rng: np.random.Generator, error_ref_px: np.ndarray,

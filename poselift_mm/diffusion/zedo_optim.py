@@ -25,7 +25,7 @@ from poselift_mm.geometry.camera import project_onto_rays, project_to_pixels
 from poselift_mm.geometry.skeleton import quaternion_to_matrix
 
 __all__ = [
-    'ls_translation', 'ipo', 'oil',
+    'ls_translation', 'ipo', 'ipo_joint_weights', 'oil',
     'reprojection_error', 'oil_step_size'
 ]
 
@@ -80,10 +80,21 @@ def reprojection_error(x_cam, uv, f, c, k=None, p=None):
     return torch.linalg.vector_norm(proj - uv, dim=-1)
 
 
+def ipo_joint_weights(visible, joints: Sequence[int]):
+    """(N, K) weights of IPO's loss from a (N, K) bool ``visible``: 1 on
+    the visible ``joints``; a pose whose ``joints`` are all missing uses
+    every visible joint instead (this project's missing-joint rule)."""
+    w = torch.zeros_like(visible, dtype=torch.float32)
+    w[:, list(joints)] = visible[:, list(joints)].float()
+    none = w.sum(1, keepdim=True) == 0
+    return torch.where(none, visible.float(), w)
+
+
 def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
                                                                       4),
         axes: str = 'z', depth: float = 3., scale_range=(0.5, 2.),
-        iters: int = 500, lr: float = 0.1, root_index: int = 0):
+        iters: int = 500, lr: float = 0.1, root_index: int = 0,
+        visible=None):
     """Initial pose optimisation: ``(R (N, 3, 3), T (N, 3))``.
 
     ``x0`` (N, K, 3) root-relative start poses, ``uv`` (N, K, 2) px,
@@ -91,7 +102,9 @@ def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
     ``depth * clamp(s, *scale_range)`` metres; ``R`` turns about the camera
     ``axes`` only ('z', 'xyz', ...). Adam (``lr``) minimises the L1 pixel
     error of ``joints`` (mean per pose, summed over poses so each pose's
-    step does not depend on the batch size).
+    step does not depend on the batch size). ``visible`` (N, K) bool: the
+    mean runs over the visible ``joints`` only (:func:`ipo_joint_weights`);
+    None: all visible (the original).
     """
     n = x0.shape[0]
     bad = [a for a in axes if a not in _AXES]
@@ -103,6 +116,11 @@ def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
         mask[_AXES[a]] = 1.
     t_dir = rays[:, root_index] * depth  # (N, 3)
     joints = list(joints)
+    w = None
+    if visible is not None:  # weighted mean over the visible joints
+        w = ipo_joint_weights(visible, joints).to(x0)
+        w = w / w.sum(1, keepdim=True).clamp_min(1.)
+        joints = list(range(x0.shape[1]))
     xj, uvj = x0[:, joints].detach(), uv[:, joints].detach()
     kk = None if k is None else k[:, None]
     pp = None if p is None else p[:, None]
@@ -119,7 +137,10 @@ def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
             X = xj @ R.transpose(-1, -2) + (t_dir * s.clamp(lo, hi))[:, None]
             X = torch.cat([X[..., :2], X[..., 2:].clamp_min(1e-3)], -1)
             proj = project_to_pixels(X, f[:, None], c[:, None], kk, pp)
-            loss = (proj - uvj).abs().mean((1, 2)).sum()
+            if w is None:
+                loss = (proj - uvj).abs().mean((1, 2)).sum()
+            else:
+                loss = ((proj - uvj).abs().mean(2) * w).sum()
             loss.backward()
             opt.step()
     with torch.no_grad():
@@ -147,7 +168,7 @@ def oil_step_size(mode: str, iters: int, t_start: float, t_end: float,
 def oil(x, T, rays, weights, noise_fn: Callable, sde: SubVPSDE,
         iters: int = 1000, t_start: float = 0.1, t_end: float = 0.01,
         fix_translation_iters: int = 200, mode: str = 'original',
-        ref_iters: int = 1000):
+        ref_iters: int = 1000, visible=None):
     """Optimisation loop: ``(x (N, K, 3), T (N, 3))`` after ``iters`` steps.
 
     Each iteration: (after ``fix_translation_iters``) ``T =
@@ -155,6 +176,9 @@ def oil(x, T, rays, weights, noise_fn: Callable, sde: SubVPSDE,
     of its ray; one deterministic reverse step of the prior at ``t``
     (linearly from ``t_start`` to ``t_end``). ``noise_fn(x, t (N,)) ->
     eps_hat``. Returns the post-diffusion pose, like the original.
+    ``visible`` (N, K) bool: missing joints are not moved onto their rays
+    (their 2D says nothing; the prior alone places them); give them
+    ``weights`` 0 too. None: every joint snaps (the original).
     """
     ts = torch.linspace(t_start, t_end, iters, dtype=x.dtype,
                         device=x.device) if iters > 1 else torch.full(
@@ -169,6 +193,8 @@ def oil(x, T, rays, weights, noise_fn: Callable, sde: SubVPSDE,
     for i in range(iters):
         if i >= fix_translation_iters:
             T = ls_translation(x, rays, weights)
-        x = project_onto_rays(x + T[:, None], rays) - T[:, None]
+        snapped = project_onto_rays(x + T[:, None], rays) - T[:, None]
+        x = snapped if visible is None else torch.where(
+            visible[..., None], snapped, x)
         x = reverse_step(x, ts[i], score_fn, sde, mode=step_mode, dt=dt)
     return x, T

@@ -371,13 +371,14 @@ def test_bad_keypoints_name_the_frames(frame_model):
     kp, sc = track(8)
     cam = dict(image_size=IMAGE)
     bad = kp.copy()
-    bad[2, 3, 0] = np.nan
+    bad[2, 3, 0] = np.nan  # NaN is a missing joint, inf an error
     bad[5, 0, 1] = np.inf
-    with pytest.raises(ValueError, match=r'keypoints: NaN/inf .*\[2, 5\]'):
+    bad[7, 2, 1] = -np.inf
+    with pytest.raises(ValueError, match=r'keypoints: infinite .*\[5, 7\]'):
         lift_keypoints(bad, sc, frame_model, **cam)
     bad_sc = sc.copy()
-    bad_sc[6, 1] = np.nan
-    with pytest.raises(ValueError, match=r'scores: NaN/inf .*\[6\]'):
+    bad_sc[6, 1] = np.inf
+    with pytest.raises(ValueError, match=r'scores: infinite .*\[6\]'):
         lift_keypoints(kp, bad_sc, frame_model, **cam)
     frames = [f.tolist() for f in kp]
     frames[4] = frames[4][:16]

@@ -109,7 +109,7 @@ def test_npz_input(tool, setup, tmp_path, capsys):
     log = capsys.readouterr().out
     for stage in ('read', 'model ZeDOLifter', 'keypoint format h36m '
                   '(detected: 0 of 5 frames look like COCO-17, 5 like '
-                  'Human3.6M-17', 'lifted 5 frames', 'wrote'):
+                  'Human3.6M-17', 'lifted 5 poses in 5 frames', 'wrote'):
         assert stage in log
     meta, frames, tracks = results(out)
     assert meta['schema'] == 'poselift_mm.pose3d'
@@ -151,15 +151,17 @@ def test_npz_input(tool, setup, tmp_path, capsys):
 
 @pytest.mark.parametrize('layout', ['video', 'lists', 'plain', 'demo'])
 def test_inferencer_json_coco(tool, setup, tmp_path, layout, capsys):
-    """MMPose predictions (COCO-17, first instance per frame): the format
-    is detected from the geometry, or read from MMPose's meta_info."""
+    """MMPose predictions (COCO-17, two tracked people): the format is
+    detected from the geometry, or read from MMPose's meta_info; each
+    person is lifted as its own track."""
     kp, sc = coco_track(4, seed=1)
     other = kp + 100.
     frames = [[dict(keypoints=kp[i].tolist(),
                     keypoint_scores=sc[i].tolist(), bbox=[[0, 0, 9, 9]],
                     track_id=3),
                dict(keypoints=other[i].tolist(),
-                    keypoint_scores=sc[i].tolist())] for i in range(4)]
+                    keypoint_scores=sc[i].tolist(), track_id=4)]
+              for i in range(4)]
     if layout == 'video':
         data = [dict(frame_id=i, instances=f) for i, f in enumerate(frames)]
     elif layout == 'lists':
@@ -182,7 +184,7 @@ def test_inferencer_json_coco(tool, setup, tmp_path, layout, capsys):
     meta, frames_out, tracks = results(out)
     assert meta['input_format'] == 'coco'
     tid = 0 if layout == 'plain' else 3
-    assert list(tracks) == [tid]
+    assert sorted(tracks) == ([0] if layout == 'plain' else [3, 4])
     ids = [f['frame_id'] for f in frames_out]
     assert ids == ([1, 2, 3, 4] if layout == 'demo' else [0, 1, 2, 3])
     h36m, h36m_sc = convert_keypoints(kp, sc, src='coco')
@@ -257,9 +259,9 @@ def test_render(tool, setup, tmp_path, ext, capsys):
 
 def bad_inputs(tmp_path):
     kp, sc = track(4)
-    nan = kp.copy()
-    nan[3, 0, 0] = np.nan
-    np.savez(tmp_path / 'nan.npz', keypoints=nan)
+    inf = kp.copy()
+    inf[3, 0, 0] = np.inf  # (NaN is a missing joint, inf an error)
+    np.savez(tmp_path / 'inf.npz', keypoints=inf)
     np.savez(tmp_path / 'nokey.npz', points=kp)
     np.savez(tmp_path / 'joints18.npz', keypoints=track(3, k=18)[0])
     frames = [[dict(keypoints=kp[i].tolist(),
@@ -270,12 +272,16 @@ def bad_inputs(tmp_path):
                       keypoint_scores=sc[2, :10].tolist())]
     (tmp_path / 'ragged.json').write_text(json.dumps(frames))
     (tmp_path / 'broken.json').write_text('{"keypoints": [[[1, 2]')
+    (tmp_path / 'no_person.json').write_text('[[], {"instances": []}]')
+    inst = dict(keypoints=kp[0].tolist(), track_id=3)
+    (tmp_path / 'same_track.json').write_text(json.dumps([[inst, inst]]))
     (tmp_path / 'track.csv').write_text('1,2\n')
     return {
-        'nan.npz': r'frames \[3\]',
+        'inf.npz': r'infinite values in frames \[3\]',
         'nokey.npz': "key 'keypoints'",
         'joints18.npz': '18 joints',
-        'empty_frame.json': 'frame 2 has no instance',
+        'no_person.json': 'no person in any of its 2 frames',
+        'same_track.json': 'frame 0 has two instances with the same',
         'ragged.json': r'frames \[2\] have shapes',
         'broken.json': 'cannot read the JSON',
         'track.csv': 'unsupported input',
@@ -329,3 +335,65 @@ def test_released_model_from_another_directory(tool, tmp_path, monkeypatch,
     gt = d['S'][..., :3] - d['S'][:, :1, :3]
     err_mm = np.linalg.norm(tracks[0]['keypoints'] - gt, axis=-1).mean()
     assert err_mm * 1000 < 150, err_mm
+
+
+def test_empty_frame_gives_empty_entry(tool, setup, tmp_path):
+    kp, sc = track(4)
+    frames = [[dict(keypoints=kp[i].tolist(),
+                    keypoint_scores=sc[i].tolist())] for i in range(4)]
+    frames[2] = []
+    (tmp_path / 'gap.json').write_text(json.dumps(frames))
+    out = tmp_path / 'gap.out.json'
+    assert run(tool, setup, tmp_path / 'gap.json', out, '--image-size',
+               *map(str, IMAGE)) == 0
+    got = read_results(str(out))[1]
+    assert [len(f['instances']) for f in got] == [1, 1, 0, 1]
+
+
+def two_people(n, order_seed=0):
+    """Two people 400 px apart (left: track 0, right: track 1), listed in
+    a random order in each frame."""
+    kp, sc = track(n)
+    rng = np.random.default_rng(order_seed)
+    frames = []
+    for i in range(n):
+        people = [dict(keypoints=(kp[i] + [-200, 0]).tolist(),
+                       keypoint_scores=sc[i].tolist()),
+                  dict(keypoints=(kp[i] + [200, 0]).tolist(),
+                       keypoint_scores=sc[i].tolist())]
+        frames.append(people[::-1] if rng.random() < 0.5 else people)
+    return frames
+
+
+@pytest.mark.parametrize('with_ids', [False, True])
+def test_multi_person_tracks_are_not_mixed(tool, setup, tmp_path, with_ids):
+    frames = two_people(6)
+    if with_ids:
+        for people in frames:
+            for p in people:
+                p['track_id'] = 7 if p['keypoints'][0][0] < IMAGE[0] / 2 \
+                    else 9
+    (tmp_path / 'two.json').write_text(json.dumps(frames))
+    out = tmp_path / 'two.out.json'
+    assert run(tool, setup, tmp_path / 'two.json', out, '--image-size',
+               *map(str, IMAGE)) == 0
+    got = read_results(str(out))[1]
+    assert all(len(f['instances']) == 2 for f in got)
+    side = {}  # track id -> the side of the image its 2D is on, every frame
+    for f in got:
+        for inst in f['instances']:
+            x = np.asarray(inst['keypoints_2d'])[:, 0].mean()
+            side.setdefault(inst['track_id'], set()).add(x < IMAGE[0] / 2)
+    assert len(side) == 2 and all(len(v) == 1 for v in side.values())
+    if with_ids:
+        assert sorted(side) == [7, 9]
+
+
+def test_out_equal_to_input_is_refused(tool, setup, tmp_path, capsys):
+    kp, sc = track(3)
+    inp = tmp_path / 'in.json'
+    inp.write_text(json.dumps(dict(keypoints=kp.tolist())))
+    before = inp.read_text()
+    assert run(tool, setup, inp, inp, '--image-size', *map(str, IMAGE)) == 2
+    assert '--out is the input file' in capsys.readouterr().err
+    assert inp.read_text() == before

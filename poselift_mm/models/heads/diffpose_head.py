@@ -260,6 +260,7 @@ class DiffPoseHead(BaseLiftingHead):
         conf = scores.reshape(b * t, k).clamp_min(1e-4)
         err = hypothesis_reprojection(hy, px, conf, rep(f), rep(c), rep(kd),
                                       rep(p))
-        agg, _ = aggregate_hypotheses(hy, 'jagg', reproj=err)
+        agg, _ = aggregate_hypotheses(hy, 'jagg', reproj=err,
+                                      conf=scores.reshape(b * t, k))
         return agg.reshape(b, t, k, 3)
 

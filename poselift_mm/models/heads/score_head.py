@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from mmpose.registry import MODELS
 
+from poselift_mm.diffusion.ray_start import ray_lifted_start
 from poselift_mm.diffusion.sde import SubVPSDE, dsm_loss
 from poselift_mm.diffusion.zedo_optim import ipo, oil, reprojection_error
 from poselift_mm.geometry.camera import pixels_to_rays
@@ -34,7 +35,7 @@ from .base_lifting_head import BaseLiftingHead
 __all__ = ['ScoreHead', 'load_initial_poses']
 
 DEFAULT_IPO = dict(iters=500, lr=0.1, joints=(0, 1, 4), axes='z', depth=3.,
-                   scale_range=(0.5, 2.))
+                   scale_range=(0.5, 2.), start='template')
 DEFAULT_OIL = dict(iters=1000, t_start=0.1, t_end=0.01,
                    fix_translation_frac=0.2, mode='original', ref_iters=1000)
 # selections that also ask the prior (ScoreHead.prior_residual)
@@ -72,7 +73,10 @@ class ScoreHead(BaseLiftingHead):
     training only); ``decoder``, ``root_index``: see ``BaseLiftingHead``.
 
     Test settings (``test_cfg``): ``ipo`` / ``oil`` dicts (defaults: the
-    paper's H36M values, :data:`DEFAULT_IPO`, :data:`DEFAULT_OIL`);
+    paper's H36M values, :data:`DEFAULT_IPO`, :data:`DEFAULT_OIL`;
+    ``ipo.start`` 'template': OIL starts from the rotated start pose,
+    'rays': from the 2D lifted onto its rays at the root's depth, as
+    ZeDO-infant, :func:`poselift_mm.diffusion.ray_start.ray_lifted_start`);
     ``aggregate`` 'min_reproj' (the hypothesis of lowest
     confidence-weighted reprojection error), 'mean', 'median', 'jagg'
     (per joint, the hypothesis of lowest reprojection error: D3DP's
@@ -193,8 +197,9 @@ class ScoreHead(BaseLiftingHead):
     # ---- prediction: IPO + OIL against the 2D ---------------------------
     def lift(self, uv, conf, f, c, k=None, p=None,
              test_cfg: Optional[dict] = None) -> dict:
-        """Batched IPO + OIL. ``uv`` (N, K, 2) px, ``conf`` (N, K), ``f``,
-        ``c`` (N, 2) -> dict of ``hypotheses`` (N, S, K, 3) root-relative
+        """Batched IPO + OIL. ``uv`` (N, K, 2) px, ``conf`` (N, K) (0 marks
+        a missing joint: no weight, no ray, see :meth:`confidences`),
+        ``f``, ``c`` (N, 2) -> dict of ``hypotheses`` (N, S, K, 3) root-relative
         metres, ``translation`` (N, S, 3), ``reproj_error`` (N, S, K) px."""
         if self.initial_poses is None:
             raise ValueError(
@@ -210,17 +215,23 @@ class ScoreHead(BaseLiftingHead):
         rays = pixels_to_rays(uv_s, f_s[:, None], c_s[:, None],
                               None if k_s is None else k_s[:, None],
                               None if p_s is None else p_s[:, None])
+        vis = None if bool((conf_s > 0).all()) else conf_s > 0
         R, T = ipo(x0, uv_s, rays, f_s, c_s, k_s, p_s, joints=ic['joints'],
                    axes=ic['axes'], depth=ic['depth'],
                    scale_range=tuple(ic['scale_range']), iters=ic['iters'],
-                   lr=ic['lr'], root_index=r)
+                   lr=ic['lr'], root_index=r, visible=vis)
         x = x0 @ R.transpose(1, 2)
+        if ic['start'] not in ('template', 'rays'):
+            raise ValueError("ScoreHead: test_cfg.ipo.start must be "
+                             f"'template' or 'rays', got {ic['start']!r}")
+        if ic['start'] == 'rays':
+            x = ray_lifted_start(rays, T, R, x, conf_s > 0, r)
         iters = int(oc['iters'])
         x, T = oil(x, T, rays, conf_s, self.noise, self.sde, iters=iters,
                    t_start=oc['t_start'], t_end=oc['t_end'],
                    fix_translation_iters=int(round(
                        oc['fix_translation_frac'] * iters)),
-                   mode=oc['mode'], ref_iters=oc['ref_iters'])
+                   mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis)
         err = reprojection_error(x + T[:, None], uv_s, f_s, c_s, k_s, p_s)
         root = x[:, r:r + 1]
         return dict(hypotheses=(x - root).reshape(n, s, -1, 3),
@@ -269,6 +280,20 @@ class ScoreHead(BaseLiftingHead):
         best = score.argmin(1)
         return hyps[torch.arange(len(best)), best], best
 
+    @staticmethod
+    def confidences(scores, cfg: dict):
+        """Detector scores (..., K) -> the optimisation's weights: scores
+        clamped to ``conf_range`` (ZeDO's [1e-4, 1]); a score of 0 marks a
+        missing joint and stays 0 (no weight, no ray), unless a pose has no
+        joint above 0, which then counts as uniform (the original's
+        clamp)."""
+        if not torch.isfinite(scores).all():
+            raise ValueError('ScoreHead: NaN keypoint confidences')
+        lo, hi = cfg['conf_range']
+        vis = scores > 0
+        vis = vis | ~vis.any(-1, keepdim=True)
+        return torch.where(vis, scores.clamp(lo, hi), scores.new_zeros(()))
+
     @torch.no_grad()
     def predict(self, feats, batch_data_samples, test_cfg: dict = {}):
         """``feats`` (B, T, K, 2) px -> one ``InstanceData`` per sample:
@@ -281,11 +306,9 @@ class ScoreHead(BaseLiftingHead):
         cfg = self.check_test_cfg(test_cfg)
         kp = feats
         b, t, nj = kp.shape[:3]
-        lo, hi = cfg['conf_range']
-        conf = read_scores(batch_data_samples, kp.shape[:3])
-        if not torch.isfinite(conf).all():
-            raise ValueError('ScoreHead: NaN keypoint confidences')
-        conf = conf.clamp(lo, hi).to(kp.device)
+        conf = self.confidences(read_scores(batch_data_samples,
+                                            kp.shape[:3]), cfg)
+        conf = conf.to(kp.device)
         f, c, k, p, dflt = read_cameras(
             batch_data_samples, kp.device, cfg['default_focal'],
             cfg['use_distortion'], warn=not getattr(self, '_warned', False))

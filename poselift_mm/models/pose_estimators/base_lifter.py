@@ -6,7 +6,8 @@ identity) and a lifting head (``BaseLiftingHead``). It only moves data:
 * ``extract_feat`` turns the packed 2D (B, K*2, T) into the head's
   features;
 * ``loss`` returns ``head.loss(feats, data_samples, train_cfg)``;
-* ``predict`` returns ``head.predict(feats, data_samples, test_cfg)``,
+* ``predict`` returns ``head.predict(feats, data_samples, test_cfg)``
+  (``feats`` from ``test_feats``),
   decoded by the head through its codec, packed by
   :meth:`add_pred_to_datasample` (as MMPose's ``PoseLifter``).
 
@@ -90,12 +91,18 @@ class BaseLifter(BasePoseEstimator):
         return self.head.loss(self.extract_feat(inputs), data_samples,
                               train_cfg=self.train_cfg)
 
+    def test_feats(self, inputs, data_samples):
+        """The head's features at test time: ``extract_feat``; a lifter
+        whose features depend on the samples' scores (the missing-joint
+        rule, :mod:`poselift_mm.geometry.missing`) overrides it."""
+        return self.extract_feat(inputs)
+
     @torch.no_grad()
     def predict(self, inputs, data_samples):
         was_training = self.training
         self.eval()  # no dropout, whatever mode the caller left
         try:
-            preds = self.head.predict(self.extract_feat(inputs),
+            preds = self.head.predict(self.test_feats(inputs, data_samples),
                                       data_samples, test_cfg=self.test_cfg)
         finally:
             self.train(was_training)

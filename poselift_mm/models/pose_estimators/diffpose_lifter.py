@@ -16,6 +16,9 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmpose.registry import MODELS
 
+from poselift_mm.geometry.missing import collapse_onto_parents
+from poselift_mm.geometry.skeleton import H36M17_PARENTS
+from poselift_mm.models.utils import read_scores
 from poselift_mm.utils.checkpoint import state_mismatch
 from .base_lifter import BaseLifter
 
@@ -141,6 +144,18 @@ class DiffPoseLifter(BaseLifter):
         uv = self.keypoints(inputs, check_window)
         flip = self.test_cfg['flip_test'] and not self.training
         return uv, self.pose_model(uv, flip=flip)
+
+    def test_feats(self, inputs, data_samples):
+        """``extract_feat`` after the missing-joint rule: a joint scored 0
+        is put on its closest present ancestor before the pose model sees
+        it (:func:`~poselift_mm.geometry.missing.collapse_onto_parents`,
+        the placement ``DetectorNoise2D`` trains with); the head then
+        widens its start noise by the low score."""
+        uv = self.keypoints(inputs)
+        miss = read_scores(data_samples, uv.shape).to(uv.device) <= 0
+        if miss.any() and uv.shape[-2] == len(H36M17_PARENTS):
+            uv = collapse_onto_parents(uv, miss)
+        return uv, self.pose_model(uv, flip=self.test_cfg['flip_test'])
 
     def loss(self, inputs, data_samples) -> dict:
         """The head's losses. A frozen pose model is not run (its output

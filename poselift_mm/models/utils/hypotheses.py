@@ -40,7 +40,8 @@ def aggregate_hypotheses(hyps: torch.Tensor, mode: str, dim: int = 1,
     'jagg', per joint the hypothesis whose joint reprojects closest to the
     2D (D3DP's joint-wise reprojection-based aggregation, Shan et al.,
     ICCV 2023, Sec. 3.4; root-relative hypotheses, so the root's own pick
-    does not matter).
+    does not matter); a missing joint (``conf`` 0) has no 2D to pick by and
+    takes the hypotheses' mean.
     """
     n = hyps.shape[0]
     none = hyps.new_full((n, ), -1).long()
@@ -51,7 +52,10 @@ def aggregate_hypotheses(hyps: torch.Tensor, mode: str, dim: int = 1,
     if mode == 'jagg':
         best = reproj.argmin(1)  # (N, K)
         idx = best[:, None, :, None].expand(-1, 1, -1, hyps.shape[-1])
-        return hyps.gather(1, idx)[:, 0], none
+        agg = hyps.gather(1, idx)[:, 0]
+        if conf is not None:
+            agg = torch.where(conf[..., None] > 0, agg, hyps.mean(dim))
+        return agg, none
     if mode != 'min_reproj':
         raise ValueError(f'aggregate must be one of {AGGREGATES}, got '
                          f'{mode!r}')
