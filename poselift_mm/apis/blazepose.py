@@ -39,7 +39,11 @@ statistics come from it): the keypoints' extent, a square side of 1.2
 times its longer side, centred on it. Install: ``pip install --no-deps -r
 requirements/blazepose.txt`` (``tools/setup_env.sh`` does).
 """
+import contextlib
 import os
+import re
+import sys
+import tempfile
 from typing import Callable, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -47,7 +51,8 @@ import numpy as np
 __all__ = ['BLAZEPOSE_TO_COCO17', 'MODEL_COMPLEXITY', 'BOX_SCALE',
            'BlazePoseUnavailable', 'require_mediapipe', 'landmarks_to_coco',
            'keypoint_bbox', 'coco_instance', 'BlazePoseDetector',
-           'read_video', 'run_blazepose', 'describe']
+           'read_video', 'run_blazepose', 'describe',
+           'quiet_native_logs']
 
 # COCO-17 joint j <- BlazePose landmark BLAZEPOSE_TO_COCO17[j]
 BLAZEPOSE_TO_COCO17 = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25,
@@ -56,6 +61,13 @@ BLAZEPOSE_TO_COCO17 = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25,
 # 2, lite and heavy, would be downloaded)
 MODEL_COMPLEXITY = 1
 BOX_SCALE = 1.2  # Human3.6M's box: 1.2 x the keypoints' extent
+# what MediaPipe's C++ side prints on every run (fd 2): dropped; anything
+# else it prints is passed on
+NATIVE_NOISE = re.compile(
+    r'^(INFO: Created TensorFlow Lite XNNPACK delegate'
+    r'|WARNING: All log messages before absl::InitializeLog'
+    r'|W\d{4} .*(inference_feedback_manager|landmark_projection_calculator)'
+    r'\.cc)')
 INSTALL_HINT = ('pip install --no-deps -r requirements/blazepose.txt '
                 '(bash tools/setup_env.sh installs it)')
 
@@ -76,6 +88,40 @@ def require_mediapipe():
             f'BlazePose needs mediapipe 0.10.21 with mediapipe.solutions '
             f'({err}): {INSTALL_HINT}') from None
     return mp
+
+
+def _uses_fd2(stream) -> bool:
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def quiet_native_logs():
+    """Route file descriptor 2 (where MediaPipe's C++ side and its graph
+    threads write) to a temporary file for the block, then print its lines
+    to ``sys.stderr`` except :data:`NATIVE_NOISE`. Python's own
+    ``sys.stderr`` keeps reaching the real stream meanwhile."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    py_err = sys.stderr
+    with tempfile.TemporaryFile() as tmp, \
+            open(saved, 'w', closefd=False, buffering=1) as real:
+        os.dup2(tmp.fileno(), 2)
+        if _uses_fd2(py_err):
+            sys.stderr = real
+        try:
+            yield
+        finally:
+            real.flush()
+            sys.stderr = py_err
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            for line in tmp.read().decode(errors='replace').splitlines():
+                if line.strip() and not NATIVE_NOISE.match(line):
+                    print(line, file=sys.stderr)
 
 
 def landmarks_to_coco(landmarks, width: int,
@@ -120,11 +166,19 @@ class BlazePoseDetector:
     def __init__(self, video: bool = True, min_detection_confidence=0.5,
                  min_tracking_confidence=0.5):
         mp = require_mediapipe()
-        self.pose = mp.solutions.pose.Pose(
-            static_image_mode=not video, model_complexity=MODEL_COMPLEXITY,
-            smooth_landmarks=video, enable_segmentation=False,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence)
+        # the graph's threads log while it runs: quiet until close()
+        self._quiet = contextlib.ExitStack()
+        self._quiet.enter_context(quiet_native_logs())
+        try:
+            self.pose = mp.solutions.pose.Pose(
+                static_image_mode=not video,
+                model_complexity=MODEL_COMPLEXITY, smooth_landmarks=video,
+                enable_segmentation=False,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence)
+        except BaseException:
+            self._quiet.close()
+            raise
 
     def __call__(self, img_bgr: np.ndarray) -> List[dict]:
         import cv2
@@ -137,7 +191,10 @@ class BlazePoseDetector:
         return [coco_instance(*landmarks_to_coco(lm, w, h))]
 
     def close(self) -> None:
-        self.pose.close()
+        try:
+            self.pose.close()
+        finally:
+            self._quiet.close()
 
     def __enter__(self):
         return self
