@@ -17,7 +17,10 @@ site-packages is edited, nothing happens on import).
   on average where this was reported). After the call the argument
   follows the lifter's ``input_space`` when it is not given, and an
   explicit ``disable_norm_pose_2d=False`` for a pixel lifter is refused
-  with a ``ValueError``.
+  with a ``ValueError``. Without the call, a pixel lifter still cannot
+  be fed normalised 2D unnoticed: its ``dataset_meta`` box statistics are
+  guards that raise naming both remedies
+  (:class:`~poselift_mm.models.pose_estimators.base_lifter.PixelStatsGuard`).
 
 :func:`enable_mmpose_inferencer` makes both calls and the track fix; it is
 what ``build_inferencer``, ``run_inferencer`` and ``tools/demo.py`` call

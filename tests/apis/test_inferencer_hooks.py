@@ -176,3 +176,41 @@ def test_demo_tool_takes_an_alias(image, tmp_path):
     rc = demo.main([str(path), '--pose2d', POSE2D, '--pose3d', m.config,
                     '--out-dir', str(tmp_path / 'out2'), '--no-render'])
     assert rc == 2
+
+
+PLAIN = '''
+import sys
+import cv2, numpy as np
+from mmpose.apis import MMPoseInferencer
+from poselift_mm.apis import model_zoo
+m = model_zoo.resolve_model('zedo')
+inf = MMPoseInferencer(pose2d=sys.argv[1], pose2d_weights=None,
+                       pose3d=m.config, pose3d_weights=m.weights,
+                       det_model='whole_image', device='cpu')
+img = np.full((240, 320, 3), 40, np.uint8)
+cv2.rectangle(img, (140, 40), (180, 200), (200, 200, 200), -1)
+try:
+    next(inf(img, return_vis=False))
+    print('LIFTED')
+except ValueError as err:
+    print('REFUSED', err)
+r = next(inf(img, return_vis=False, disable_norm_pose_2d=True))
+print('PIXELS', len(r['predictions'][0]))
+'''
+
+
+def test_plain_inferencer_refuses_to_normalise_a_pixel_lifter(tmp_path):
+    """Without enable_mmpose_inferencer (a fresh process, no hooks), the
+    H36M box normalisation of ZeDO's 2D is refused with a message naming
+    both remedies; with disable_norm_pose_2d=True it lifts."""
+    import subprocess
+    import sys
+    script = tmp_path / 'plain.py'
+    script.write_text(PLAIN)
+    out = subprocess.run([sys.executable, str(script), POSE2D],
+                         capture_output=True, text=True, timeout=600).stdout
+    assert 'LIFTED' not in out
+    assert 'REFUSED ZeDOLifter needs the 2D keypoints' in out
+    assert 'disable_norm_pose_2d=True' in out
+    assert 'enable_mmpose_inferencer()' in out
+    assert 'PIXELS 1' in out

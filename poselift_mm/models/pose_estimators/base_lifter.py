@@ -26,9 +26,38 @@ from mmpose.registry import MODELS
 
 from poselift_mm.models.utils import unpack_keypoints
 
-__all__ = ['BaseLifter', 'IdentityBackbone', 'INPUT_SPACES']
+__all__ = ['BaseLifter', 'IdentityBackbone', 'INPUT_SPACES',
+           'PixelStatsGuard']
 
 INPUT_SPACES = ('screen', 'pixel')
+PIXEL_HINT = (
+    "needs the 2D keypoints in the image's pixels, but MMPose's "
+    'Pose3DInferencer is moving them to the Human3.6M box statistics '
+    '(stats_info): pass disable_norm_pose_2d=True, or call '
+    'poselift_mm.apis.enable_mmpose_inferencer() once before building the '
+    'inferencer (it sets this for every pixel lifter)')
+
+
+class PixelStatsGuard:
+    """Stands for ``bbox_center`` / ``bbox_scale`` in a pixel lifter's
+    ``dataset_meta['stats_info']``: MMPose's ``Pose3DInferencer`` (and
+    ``inference_pose_lifter_model(norm_pose_2d=True)``) compute
+    ``(kpt - centre) / scale * bbox_scale + bbox_center`` with them, which
+    would silently move the pixels a pixel lifter needs; any arithmetic
+    with the guard raises a ``ValueError`` that says what to do."""
+    __array_ufunc__ = None  # numpy defers to the reflected operators
+
+    def __init__(self, lifter: str):
+        self.lifter = lifter
+
+    def _refuse(self, *args):
+        raise ValueError(f'{self.lifter} {PIXEL_HINT}')
+
+    __add__ = __radd__ = __sub__ = __rsub__ = _refuse
+    __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
+
+    def __repr__(self):
+        return f'PixelStatsGuard({self.lifter!r})'
 
 
 @MODELS.register_module()
@@ -79,6 +108,22 @@ class BaseLifter(BasePoseEstimator):
     @property
     def with_neck(self) -> bool:
         return False
+
+    @property
+    def dataset_meta(self):
+        return self.__dict__.get('_poselift_dataset_meta')
+
+    @dataset_meta.setter
+    def dataset_meta(self, meta):
+        """MMPose's ``init_model`` sets it; a pixel lifter's box
+        statistics become :class:`PixelStatsGuard` s, so MMPose's 2D
+        normalisation cannot reach it unnoticed."""
+        if meta is not None and self.input_space == 'pixel':
+            meta = dict(meta)
+            guard = PixelStatsGuard(type(self).__name__)
+            meta['stats_info'] = dict(meta.get('stats_info') or {},
+                                      bbox_center=guard, bbox_scale=guard)
+        self.__dict__['_poselift_dataset_meta'] = meta
 
     def keypoints(self, inputs) -> torch.Tensor:
         """Packed (B, K*2, T) -> checked (B, T, K, 2)."""
