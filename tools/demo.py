@@ -8,7 +8,12 @@ a rendered animation (2D overlay beside the 3D skeleton).
         [--fps N] [--max-frames N] [--threads N] [--trust-checkpoint]
 
 INPUT: an image, a folder of images (sorted by name, each on its own) or a
-video (frames in order; online: only past frames are used). MMPose aliases
+video (frames in order; online: only past frames are used).
+``--pose2d blazepose``: MediaPipe's BlazePose, an offline 2D detector
+(``pip install --no-deps -r requirements/blazepose.txt``; setup_env.sh
+installs it): no MMPose 2D model or person detector; a video is detected
+first, then its person is lifted whole (windows centred on each frame, as
+``--offline``). MMPose aliases
 (``--pose2d human``, ``--det-model``) download weights; offline, give a
 config file and ``--pose2d-weights`` (None: random weights, for testing)
 and ``--det-model whole_image`` (the whole image is one person box).
@@ -41,8 +46,14 @@ frame read, or bad arguments: ``error: ...`` on stderr, exit code 2.
 
 ``--offline`` (videos): all frames are read and lifted online first, then
 every track is lifted again by the same lifter with windows centred on each
-frame (``relift_offline``: the true future instead of a padded one); the
-animation is rendered afterwards from frames kept at panel size.
+frame (the true future instead of a padded one); the animation is rendered
+afterwards from frames kept at panel size.
+
+Frame rate: a video lifter trained at another rate (the released video
+DiffPose: 50 Hz windows) gets the video's track resampled to its rate and
+its 3D resampled back to the video's frames (offline and with
+``--pose2d blazepose``; ``poselift_mm.apis.track_lifting``). The video's
+rate is its metadata's, or ``--fps``.
 """
 import argparse
 import sys
@@ -57,7 +68,8 @@ def parse_args(argv=None):
         'animation', formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('input', help='image, folder of images or video')
     p.add_argument('--pose2d', required=True,
-                   help='MMPose 2D config file or alias (aliases download)')
+                   help="MMPose 2D config file or alias (aliases download),"
+                   " or 'blazepose' (MediaPipe's BlazePose, offline)")
     p.add_argument('--pose2d-weights', default=None,
                    help='2D checkpoint (default: random weights for a '
                    'config file, the alias weights for an alias)')
@@ -77,7 +89,9 @@ def parse_args(argv=None):
     p.add_argument('--no-render', action='store_true',
                    help='write results.json only')
     p.add_argument('--fps', type=float, default=None,
-                   help='animation frame rate (default: the video\'s, '
+                   help='the video\'s frame rate (default: its metadata; '
+                   'a video lifter is resampled from it to its training '
+                   'rate), also the animation\'s (default '
                    f'{FALLBACK_FPS:g} for images)')
     p.add_argument('--max-frames', type=int, default=None,
                    help='stop after this many frames')

@@ -256,7 +256,7 @@ def lift_records(model, records: List[dict], image_size,
                 screen_size=screen_size)
             if log is not None and out['resampled']:
                 log(f'track {tid}: {len(insts)} frames at {fps:g} fps '
-                    f'lifted at the model\'s {out["model_fps"]:g} fps')
+                    f'lifted at the model\'s {out["model_fps"]:g} Hz')
             disp = camera_to_display(out['keypoints_3d'], rebase=rebase)
             for n, inst in enumerate(insts):
                 if 'keypoints_3d' in inst:

@@ -196,13 +196,38 @@ def lift_frames(inferencer, input, max_frames, sink: FrameSink,
     return records
 
 
-def relift(inferencer, records: list, info: dict) -> None:
-    """``offline``: every track lifted again with centred windows."""
-    from .inference import relift_offline
+def relift(inferencer, records: list, info: dict, fps=None) -> None:
+    """``offline``: every track lifted again with centred windows, a video
+    lifter at its training rate (the track resampled from ``fps``, the
+    video's rate: :func:`~poselift_mm.apis.track_lifting.lift_records`),
+    the 2D normalised as the online pass did (MMPose's: the real image
+    size)."""
+    from .track_lifting import lift_records
+    inner = getattr(inferencer, 'inferencer', inferencer)
+    model = inner.model
+    if getattr(model, 'cfg', None) is None:
+        model.cfg = inner.cfg
     t0 = time.time()
-    relift_offline(inferencer, records, (info['width'], info['height']))
+    lift_records(model, records, (info['width'], info['height']), fps,
+                 screen_size=None, log=lambda m: _say(f'[demo] {m}'))
     _say(f'[demo] offline: tracks lifted again with centred windows in '
          f'{time.time() - t0:.1f} s')
+
+
+def note_online_rate(inferencer, fps) -> None:
+    """Say when an online video lifter is fed a rate it was not trained
+    at (MMPose's inferencer windows the frames as they come)."""
+    from poselift_mm.geometry.frame_rate import same_rate
+
+    from .track_lifting import model_fps
+    model = getattr(getattr(inferencer, 'inferencer', inferencer), 'model',
+                    None)
+    rate = model_fps(model) if model is not None else None
+    if fps and rate and (getattr(model, 'num_frames', None) or 1) > 1 \
+            and not same_rate(fps, rate):
+        _say(f'[demo] note: online, the video lifter sees the {fps:g} fps '
+             f'frames as they come, though it was trained at {rate:g} Hz; '
+             '--offline lifts at its rate')
 
 
 def demo_meta(request: dict, inferencer, info: dict) -> dict:
@@ -260,10 +285,13 @@ def _write_outputs(inferencer, request: dict, info: dict, gif: bool,
                          info)
         records = lift_frames(inferencer, request['input'],
                               request['max_frames'], sink, info)
+        fps = request['fps'] or info.get('fps') or None
         if request['offline']:
-            relift(inferencer, records, info)
+            relift(inferencer, records, info, fps)
             if writer is not None:
                 sink.render_kept(records)
+        elif info.get('video'):
+            note_online_rate(inferencer, fps)
         if writer is not None:
             writer.close()
         res_path = osp.join(request['out_dir'], 'results.json')
@@ -286,6 +314,9 @@ def run_demo(input, pose2d, pose3d, pose3d_weights, pose2d_weights=None,
     check_request(input, max_frames, fps, offline, threads)
     if trust_checkpoint:
         trust_checkpoints()
+    from .blazepose_demo import is_blazepose, run_blazepose_demo
+    if is_blazepose(pose2d):  # the offline detector, not an MMPose model
+        return run_blazepose_demo(request, say=_say)
     inferencer = build(pose2d, pose2d_weights, pose3d, pose3d_weights,
                        device=device, det_model=det_model,
                        det_weights=det_weights, det_cat_ids=det_cat_ids)

@@ -175,3 +175,54 @@ def test_main_job_video_part_writes_results_and_animation(one_thread,
         while cap.read()[0]:
             count += 1
         assert count == 8
+
+
+def load_demo_tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('demo_tool',
+                                                  REPO / 'tools/demo.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_demo_tool_with_blazepose(one_thread, tmp_path, capsys,
+                                  monkeypatch):
+    """tools/demo.py --pose2d blazepose: no MMPose 2D model; the video's
+    track lifted at the model's rate, written as the MMPose path writes."""
+    monkeypatch.chdir(tmp_path)  # aliases resolve from any directory
+    rc = load_demo_tool().main([
+        str(VIDEO), '--pose2d', 'blazepose', '--pose3d', 'diffpose-video',
+        '--out-dir', str(tmp_path / 'out'), '--max-frames', '12'])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert '12 frames at 12 fps lifted at the model\'s 50 Hz' in out
+    doc = json.loads((tmp_path / 'out' / 'results.json').read_text())
+    meta = doc['meta']
+    assert meta['pose2d'] == 'blazepose' and meta['model_fps'] == 50.
+    assert meta['fps'] == 12. and meta['image_size'] == [1080., 1920.]
+    assert len(doc['frames']) == 12
+    for f in doc['frames']:
+        (inst, ) = f['instances']
+        kp = np.asarray(inst['keypoints'])
+        assert kp.shape == (17, 3) and np.isfinite(kp).all()
+        np.testing.assert_allclose(kp[0], 0., atol=1e-6)
+        assert np.asarray(inst['keypoints_2d']).shape == (17, 2)
+    assert spine_angles(np.array([f['instances'][0]['keypoints']
+                                  for f in doc['frames']])).max() < 45.
+    anim = [p for p in (tmp_path / 'out').iterdir()
+            if p.name in ('demo.mp4', 'demo.gif')]
+    assert len(anim) == 1 and anim[0].stat().st_size > 10000
+
+
+def test_demo_tool_blazepose_image_without_person(tmp_path, capsys):
+    import cv2
+    img = tmp_path / 'empty.jpg'
+    cv2.imwrite(str(img), np.full((240, 320, 3), 127, np.uint8))
+    rc = load_demo_tool().main([
+        str(img), '--pose2d', 'blazepose', '--pose3d', 'zedo', '--out-dir',
+        str(tmp_path / 'out'), '--no-render'])
+    assert rc == 0
+    doc = json.loads((tmp_path / 'out' / 'results.json').read_text())
+    assert [f['instances'] for f in doc['frames']] == [[]]
+    assert 'a person in 0 of 1 frames' in capsys.readouterr().out
