@@ -18,7 +18,8 @@ Each job runs in its own process (``python -m poselift_mm.benchmark.worker``:
 its peak RSS is its own) and its result is appended to
 ``RESULTS_DIR/results.jsonl`` as soon as it finishes: a rerun skips
 finished jobs (resume) and runs failed ones again, ``force`` reruns the
-selected ones; an unreadable line (an interrupted write) is ignored.
+selected ones; an unreadable line (an interrupted write) is skipped with a
+warning.
 Missing peer checkpoints are trained first with ``tools/train.py``
 (skipped by ``quick``). ``quick``: every test set 10x sparser, the
 smallest sweeps; it finishes in minutes. Data: ``bash
@@ -62,7 +63,7 @@ def accuracy_jobs(quick: bool) -> list:
     ``quick_all_sets`` on S8 GT only)."""
     jobs = []
     for m in MODELS:
-        for set_id in SETS:
+        for set_id in m.sets:
             if quick and set_id != 's8_gt' and not m.quick_all_sets:
                 continue
             stride = STRIDES[m.stride][set_id] * (10 if quick else 1)
@@ -130,19 +131,32 @@ def run_job_here(job: dict) -> dict:
     return JOB_RUNNERS[job['kind']](job)
 
 
-def load_results(path: str) -> dict:
-    """{job id: record} of a results file; later lines win; unreadable
-    lines (a write cut short) are left out."""
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_results(path: str, warn=_warn) -> dict:
+    """{job id: record} of a results file; later lines win. A line that is
+    not a JSON record with an ``id`` (a write cut short: torn JSON, a
+    multi-byte character cut in two, a stray value) is left out with a
+    ``warn``-ing naming its line, so its job simply runs again."""
     out = {}
-    if osp.isfile(path):
-        with open(path) as f:
-            for line in f:
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(rec, dict) and 'id' in rec:
-                    out[rec['id']] = rec
+    if not osp.isfile(path):
+        return out
+    with open(path, 'rb') as f:
+        for number, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw.decode('utf-8'))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                rec = None
+            if isinstance(rec, dict) and 'id' in rec:
+                out[rec['id']] = rec
+            else:
+                warn(f'[bench] warning: {path} line {number} is not a '
+                     'complete result (a write cut short?); skipped, its '
+                     'job runs again')
     return out
 
 
@@ -193,7 +207,7 @@ def run_suite(results_dir: str, quick: bool = False, force: bool = False,
     chosen = {j['id'] for j in selected}
     # finished jobs are kept (force: rerun the selected ones); failed ones
     # are run again
-    done = {k: v for k, v in load_results(path).items()
+    done = {k: v for k, v in load_results(path, log).items()
             if 'result' in v and not (force and k in chosen)}
     todo = [j for j in selected if j['id'] not in done]
     log(f'[bench] {len(selected)} jobs, {len(selected) - len(todo)} already '

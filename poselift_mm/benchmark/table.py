@@ -16,7 +16,8 @@ from typing import Optional
 
 from poselift_mm.apis.model_zoo import get_model, repo_path, repo_root
 
-__all__ = ['SETS', 'STRIDES', 'METRICS', 'BenchModel', 'MODELS',
+__all__ = ['SETS', 'MAIN_SETS', 'NOISE_SETS', 'STRIDES', 'METRICS',
+           'BenchModel', 'MODELS',
            'model_named', 'slug', 'checkpoint_of', 'training_seconds']
 
 SETS = {
@@ -32,11 +33,30 @@ SETS = {
                    ann_file='annotation_body3d/fps50/h36m_test.npz',
                    keypoint_2d_src='gt'),
 }
+# detector-like 2D at two strengths (DetectorNoise2D presets 'mild' and
+# 'strong', tools/make_noisy_2d.py; datasets/noise2d.py cites the figures)
+for _name, _root, _ann, _det in (
+        ('s8', 'data/h36m_mocap/', 'h36m_val', 'h36m_val_det'),
+        ('cmu', 'data/cmu_h36m/', 'h36m_test', 'h36m_test_det')):
+    for _strength in ('mild', 'strong'):
+        SETS[f'{_name}_{_strength}'] = dict(
+            label=f"{'S8' if _name == 's8' else 'CMU'}, {_strength} "
+            'detector-like 2D', data_root=_root,
+            ann_file=f'annotation_body3d/fps50/{_ann}.npz',
+            keypoint_2d_src='detection',
+            keypoint_2d_det_file=f'joint_2d_det_files/fps50/{_det}_'
+            f'{_strength}.npy')
+# the main table's sets, and the detector-noise table's
+MAIN_SETS = ('s8_gt', 's8_noisy', 'cmu_gt')
+NOISE_SETS = ('s8_gt', 's8_mild', 's8_strong', 'cmu_gt', 'cmu_mild',
+              'cmu_strong')
+ALL_SETS = tuple(SETS)
 # stride of the test samples per set and kind of model (frames or windows)
-STRIDES = {'frame': dict(s8_gt=20, s8_noisy=20, cmu_gt=20),
-           'zedo': dict(s8_gt=200, s8_noisy=200, cmu_gt=20),
-           'zedo_slow': dict(s8_gt=400, s8_noisy=400, cmu_gt=40),
-           'window': dict(s8_gt=4, s8_noisy=4, cmu_gt=1)}
+STRIDES = {kind: {set_id: per[set_id.split('_')[0]] for set_id in SETS}
+           for kind, per in dict(frame=dict(s8=20, cmu=20),
+                                 zedo=dict(s8=200, cmu=20),
+                                 zedo_slow=dict(s8=400, cmu=40),
+                                 window=dict(s8=4, cmu=1)).items()}
 METRICS = ('MPJPE', 'P-MPJPE', 'N-MPJPE')
 TRAIN = 'train'  # checkpoint of a peer: trained by the suite
 
@@ -55,6 +75,9 @@ class BenchModel:
     ``tcn_window``: a VideoPose3D TCN whose window is 3^len(kernel_sizes)
     frames (the window sweep changes its blocks). ``quick_all_sets``:
     ``--quick`` tests it on every set (others on S8 GT only).
+    ``checkpoint``: a repository-relative glob of weights trained outside
+    the suite (the newest match is used). ``sets``: the sets it is tested
+    on.
     """
     name: str
     stride: str
@@ -67,6 +90,8 @@ class BenchModel:
     tcn_window: bool = False
     quick_all_sets: bool = False
     trained_on: str = '2D-3D pairs'
+    checkpoint: Optional[str] = None
+    sets: tuple = ALL_SETS
 
     def config_rel(self, root: Optional[str] = None) -> str:
         """The config, repository-relative."""
@@ -77,6 +102,8 @@ class BenchModel:
 
     def checkpoint_rel(self, root: Optional[str] = None) -> str:
         """The weights, repository-relative, or 'train' for a peer."""
+        if self.checkpoint is not None:
+            return self.checkpoint
         if self.zoo is None:
             return TRAIN
         root = root or repo_root()
@@ -88,32 +115,67 @@ def _peer(name, config, **kw):
                       + config, peer=True, **kw)
 
 
+def _noise_trained(name, config, stride, family, checkpoint, **kw):
+    """A model trained on detector-like 2D outside the suite (``tools/
+    train.py CONFIG --work-dir work_dirs/dn/<config name>``)."""
+    return BenchModel(name, stride, family, config=config,
+                      checkpoint=checkpoint, trained_on='2D-3D pairs, '
+                      'detector-like 2D', **kw)
+
+
+def _dn_peer(name, config, **kw):
+    stem = osp.splitext(config)[0]
+    return _noise_trained(name, 'configs/baselines/' + config, 'frame',
+                          'mmpose', f'work_dirs/dn/{stem}/epoch_*.pth',
+                          peer=True, **kw)
+
+
 ZEDO = 'zedo_prior-mlp512_h36m-mocap_cpu'
 DIFF = 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu'
 DIFF_VIDEO = 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu'
 MODELS = (
-    _peer('SimpleBaseline3D (MMPose)', 'simplebaseline3d_h36m-mocap_cpu.py'),
+    _peer('SimpleBaseline3D (MMPose)', 'simplebaseline3d_h36m-mocap_cpu.py',
+          sets=MAIN_SETS),
     _peer('VideoPose3D 1 frame (MMPose)',
-          'videopose3d_tcn-1frm_h36m-mocap_cpu.py'),
+          'videopose3d_tcn-1frm_h36m-mocap_cpu.py', sets=MAIN_SETS),
     _peer('VideoPose3D 27 frames (MMPose)',
           'videopose3d_tcn-27frm_h36m-mocap_cpu.py', tcn_window=True,
-          quick_all_sets=True),
+          quick_all_sets=True, sets=MAIN_SETS),
+    _dn_peer('SimpleBaseline3D (MMPose), noise-trained',
+             'simplebaseline3d_h36m-mocap_cpu_dntrain.py', sets=NOISE_SETS),
+    _dn_peer('VideoPose3D 1 frame (MMPose), noise-trained',
+             'videopose3d_tcn-1frm_h36m-mocap_cpu_dntrain.py',
+             sets=NOISE_SETS),
+    _dn_peer('VideoPose3D 27 frames (MMPose), noise-trained',
+             'videopose3d_tcn-27frm_h36m-mocap_cpu_dntrain.py',
+             sets=NOISE_SETS),
     BenchModel('DiffPose frame', 'frame', 'diffpose', zoo=DIFF),
+    _noise_trained('DiffPose frame, noise-trained',
+                   'configs/diffpose/diffpose_gcndiff-gcnpose_h36m-'
+                   'mocap_cpu_dntrain.py', 'frame', 'diffpose',
+                   'work_dirs/dn/diffpose_frame_dn.pth', sets=NOISE_SETS),
     BenchModel('DiffPose frame, 20 hyp.', 'zedo', 'diffpose',
-               zoo=DIFF + '_det2d_hyp20'),
+               zoo=DIFF + '_det2d_hyp20', sets=MAIN_SETS),
     BenchModel('DiffPose video 27f', 'window', 'diffpose', zoo=DIFF_VIDEO,
                video=True, quick_all_sets=True),
+    _noise_trained('DiffPose video 27f, noise-trained MixSTE',
+                   'configs/diffpose/diffpose_gcndiff-mixste_h36m-mocap-'
+                   '27f_cpu_dntrain.py', 'window', 'diffpose',
+                   'work_dirs/dn/diffpose_video_dn.pth', video=True,
+                   sets=NOISE_SETS),
     BenchModel('DiffPose video 27f causal', 'zedo', 'diffpose',
-               zoo=DIFF_VIDEO + '_causal', video=True),
+               zoo=DIFF_VIDEO + '_causal', video=True, sets=MAIN_SETS),
     BenchModel('ZeDO (zero-shot), OIL 50', 'zedo', 'zedo', zoo=ZEDO,
                quick_all_sets=True, trained_on='3D poses only'),
     BenchModel('ZeDO (zero-shot), OIL 20', 'zedo', 'zedo', zoo=ZEDO,
                options={'model.test_cfg.oil.iters': 20},
-               trained_on='3D poses only'),
+               trained_on='3D poses only', sets=MAIN_SETS),
     BenchModel('ZeDO (zero-shot), exact', 'zedo', 'zedo',
-               zoo=ZEDO + '_exact', trained_on='3D poses only'),
+               zoo=ZEDO + '_exact', trained_on='3D poses only',
+               sets=MAIN_SETS),
     BenchModel('ZeDO (zero-shot), 10 hyp.', 'zedo_slow', 'zedo',
-               zoo=ZEDO + '_hyp10', trained_on='3D poses only'),
+               zoo=ZEDO + '_hyp10', trained_on='3D poses only',
+               sets=MAIN_SETS),
 )
 
 
