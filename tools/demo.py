@@ -34,11 +34,12 @@ Writes ``DIR/results.json`` atomically, the results file of
 
 ``keypoints`` (17, 3) root-relative camera-frame metres (x right, y down,
 z forward), ``keypoint_spread`` (17,) metres or null (no spread: one
-hypothesis), ``translation`` null (MMPose's inferencer keeps no root
-position), ``keypoints_2d`` (17, 2) px and ``bbox`` [x1, y1, x2, y2] px,
-Human3.6M-17 joints. Kept for one schema version: ``frame`` (= frame_id)
-and ``keypoints_3d`` in MMPose's display frame (X = -x_cam, Y = z_cam
-depth, Z = -y_cam up, lowest joint at Z = 0: see
+hypothesis), ``translation`` the root's camera-frame position when the
+lifter gives one (ZeDO, ``--offline`` or ``blazepose``), else null
+(MMPose's inferencer keeps none), ``keypoints_2d`` (17, 2) px and ``bbox``
+[x1, y1, x2, y2] px, Human3.6M-17 joints. Kept for one schema version:
+``frame`` (= frame_id) and ``keypoints_3d`` in MMPose's display frame
+(X = -x_cam, Y = z_cam depth, Z = -y_cam up, lowest joint at Z = 0: see
 ``poselift_mm.visualization.display``). Unless ``--no-render``,
 ``DIR/demo.mp4`` (mp4v), or ``DIR/demo.gif`` when no mp4 writer works.
 A video that ends early: a message, and the frames read are written. No
