@@ -103,8 +103,13 @@ def quiet_native_logs():
     threads write) to a temporary file for the block, then print its lines
     to ``sys.stderr`` except :data:`NATIVE_NOISE`. Python's own
     ``sys.stderr`` keeps reaching the real stream meanwhile."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2: nothing to quiet
+        yield
+        return
     py_err = sys.stderr
     with tempfile.TemporaryFile() as tmp, \
             open(saved, 'w', closefd=False, buffering=1) as real:

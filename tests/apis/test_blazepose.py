@@ -140,3 +140,20 @@ def test_lift_tool_reads_the_predictions(detected, tmp_path):
     vote = require_17_joint_format(np.asarray(track['keypoints']),
                                    np.asarray(track['scores']))
     assert vote.format == 'coco'
+
+
+def test_native_log_noise_is_dropped_and_the_rest_kept(capfd):
+    """MediaPipe's C++ side writes to file descriptor 2; its known noise
+    is dropped, anything else is passed on, Python's stderr is kept."""
+    import os
+    import sys
+
+    from poselift_mm.apis.blazepose import quiet_native_logs
+    with quiet_native_logs():
+        os.write(2, b'INFO: Created TensorFlow Lite XNNPACK delegate for '
+                 b'CPU.\nW0000 00:00:1.2 31 inference_feedback_manager.cc:'
+                 b'114] Feedback manager\nE0000 a real error\n')
+        print('from python', file=sys.stderr)
+    err = capfd.readouterr().err
+    assert 'XNNPACK' not in err and 'Feedback' not in err
+    assert 'E0000 a real error' in err and 'from python' in err
