@@ -226,3 +226,36 @@ def test_demo_tool_blazepose_image_without_person(tmp_path, capsys):
     doc = json.loads((tmp_path / 'out' / 'results.json').read_text())
     assert [f['instances'] for f in doc['frames']] == [[]]
     assert 'a person in 0 of 1 frames' in capsys.readouterr().out
+
+
+def load_main_job_tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'demo_clip_tool', REPO / 'tools/demo_clip.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_main_job_names_a_missing_video(tmp_path, capsys):
+    tool = load_main_job_tool()
+    rc = tool.main(['--video', str(tmp_path / 'none.mp4'), '--out-dir',
+                    str(tmp_path / 'o')])
+    assert rc == 2
+    assert 'none.mp4: video file not found' in capsys.readouterr().err
+    assert not (tmp_path / 'o' / 'results.json').exists()
+
+
+def test_main_job_without_mediapipe_skips_the_video(tmp_path, capsys,
+                                                    monkeypatch):
+    import poselift_mm.apis.blazepose as blazepose
+
+    def missing():
+        raise blazepose.BlazePoseUnavailable('BlazePose needs mediapipe')
+
+    monkeypatch.setattr(blazepose, 'require_mediapipe', missing)
+    tool = load_main_job_tool()
+    args = tool.parse_args(['--out-dir', str(tmp_path)])
+    assert tool.run_video(args) == []
+    assert '[video] skipped: BlazePose needs mediapipe' in \
+        capsys.readouterr().err
