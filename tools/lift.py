@@ -76,6 +76,10 @@ def parse_args(argv=None):
     p.add_argument('--fps', type=float, default=None,
                    help='frame rate of the input (written to the results; '
                    'the animation uses it, default 25)')
+    p.add_argument('--no-consistency', action='store_true',
+                   help='lift every frame on its own (default: each track '
+                   'of 3+ frames keeps its bone lengths and is smoothed '
+                   'over about 0.1 s)')
     p.add_argument('--device', default=None, help='default: cuda if '
                    'available, else cpu')
     p.add_argument('--batch-size', type=int, default=1024,
@@ -96,7 +100,8 @@ def main(argv=None) -> int:
                   format=args.format, device=args.device,
                   batch_size=args.batch_size, cfg_options=args.cfg_options,
                   trust_checkpoint=args.trust_checkpoint,
-                  render=args.render, fps=args.fps)
+                  render=args.render, fps=args.fps,
+                  consistency=not args.no_consistency)
     except LiftFileError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -285,15 +285,23 @@ def resolve_model_args(config, checkpoint):
 def lift_file(input, config, checkpoint, out, image_size=None,
               intrinsics=None, format='auto', device=None, batch_size=1024,
               cfg_options=None, trust_checkpoint=False, render=None,
-              fps=None, log=_print) -> None:
+              fps=None, consistency=True, log=_print) -> None:
     """Read ``input``, lift it with the lifter of ``config`` +
     ``checkpoint``, write the results file ``out`` and, with ``render``,
     its animation (arguments: ``tools/lift.py``'s options; ``intrinsics``
     (fx, fy, cx, cy) px; ``fps`` of the input, None: unknown; ``config``
-    may be a model alias: :func:`resolve_model_args`). Raises
-    :class:`LiftFileError` naming the problem."""
-    from .lift import FORMAT_HINT, lift_keypoints
+    may be a model alias: :func:`resolve_model_args`). A video lifter gets
+    the track at its training rate when ``fps`` is given (:func:`~poselift_
+    mm.apis.track_lifting.lift_at_fps`); with ``consistency`` every track
+    of 3 or more frames is made consistent over time (:func:`~poselift_mm.
+    geometry.temporal.consistent_track`: bones at their median length,
+    smoothed over about 0.1 s). Raises :class:`LiftFileError` naming the
+    problem."""
+    from poselift_mm.geometry.temporal import (consistent_track,
+                                               smoothing_window)
+    from .lift import FORMAT_HINT
     from .output_schema import make_meta, write_results
+    from .track_lifting import lift_at_fps
     t0 = time.time()
     config, checkpoint = resolve_model_args(config, checkpoint)
     if batch_size < 1:
@@ -326,13 +334,17 @@ def lift_file(input, config, checkpoint, out, image_size=None,
         who = '' if len(tracks) == 1 else f' track {tr["track_id"]}:'
         kp, sc, first = track_span(tr, len(tr['keypoints'][0]))
         try:
-            result = lift_keypoints(kp, sc, model, image_size=image_size,
-                                    intrinsics=intr, keypoint_format=fmt,
-                                    batch_size=batch_size)
+            result = lift_at_fps(kp, sc, model, fps, image_size=image_size,
+                                 intrinsics=intr, keypoint_format=fmt,
+                                 batch_size=batch_size)
         except (ValueError, TypeError) as err:
             msg = str(err).replace(FORMAT_HINT,
                                    'give it with --format coco|h36m')
             raise LiftFileError(f'{input}:{who} {msg}') from None
+        if consistency and len(kp) >= 3:
+            result['keypoints_3d'] = consistent_track(
+                result['keypoints_3d'], result.get('present'),
+                smoothing_window(fps)).astype(np.float32)
         for i, frame in enumerate(frames_from_lift(result, tr['track_id'])):
             instances[first + i].extend(frame['instances'])
         if how is None:
@@ -347,6 +359,8 @@ def lift_file(input, config, checkpoint, out, image_size=None,
         fps=fps, image_size=image_size, root_index=int(getattr(
             model, 'root_index', 0)), input=str(input),
         input_format=fmt, input_format_reason=how,
+        temporal_consistency=dict(window=smoothing_window(fps))
+        if consistency else None,
         intrinsics=None if not intrinsics else dict(
             f=list(intrinsics[:2]), c=list(intrinsics[2:])))
     write_results(out, meta, [dict(frame_id=fid, instances=insts) for

@@ -64,14 +64,19 @@ def _errors(pred: np.ndarray, target: np.ndarray, root: int = 0):
 
 
 def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
-                         seed: int = 0, log=print) -> Dict[str, dict]:
+                         seed: int = 0, window: int = 5,
+                         log=print) -> Dict[str, dict]:
     """``{'full': ..., 'drop1': ..., ...}``: for each dropped count, mm
     means of ``visible`` (joints kept), ``dropped``, and the same joints
     with the full 2D (``visible_full``, ``dropped_full``); ``frames``,
-    ``seconds``."""
+    ``seconds``; ``consistent``: the full-2D error after
+    :func:`~poselift_mm.geometry.temporal.consistent_track` (``window``
+    frames; consecutive frames only make sense with ``every`` = 1)."""
     from poselift_mm.apis.lift import lift_keypoints
     rng = np.random.default_rng(seed)
-    full_err, res = [], {d: dict(vis=[], drop=[], mask=[]) for d in drops}
+    from poselift_mm.geometry.temporal import consistent_track
+    full_err, cons_err = [], []
+    res = {d: dict(vis=[], drop=[], mask=[]) for d in drops}
     t0 = time.time()
     for seq in sequences:
         cam = dict(image_size=seq['image_size'],
@@ -79,6 +84,8 @@ def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
         kp, n = seq['keypoints'], len(seq['keypoints'])
         full = lift_keypoints(kp, None, model, **cam)['keypoints_3d']
         full_err.append(_errors(full, seq['target']))
+        cons_err.append(_errors(consistent_track(full, None, window),
+                                seq['target']))
         for d in drops:
             mask = drop_mask(rng, n, d)
             sc = np.where(mask, 0., 1.)
@@ -88,7 +95,9 @@ def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
             res[d]['mask'].append(mask)
     full_err = np.concatenate(full_err)
     out = dict(full=dict(all=float(full_err.mean()),
-                         frames=int(len(full_err))))
+                         frames=int(len(full_err))),
+               consistent=dict(all=float(np.concatenate(cons_err).mean()),
+                               window=window))
     for d in drops:
         err = np.concatenate(res[d]['vis'])
         mask = np.concatenate(res[d]['mask'])

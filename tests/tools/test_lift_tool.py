@@ -94,10 +94,13 @@ def results(path):
     return meta, frames, track_arrays(frames)
 
 
-def run(tool, setup, inp, out, *extra):
+def run(tool, setup, inp, out, *extra, consistency=False):
+    """The tool on the tiny ZeDO; per frame (as lift_keypoints) unless
+    ``consistency``."""
     root, cli, ckpt, _ = setup
+    flags = [] if consistency else ['--no-consistency']
     return tool.main([str(inp), str(ZEDO_CFG), ckpt, '--out', str(out),
-                      *extra, *cli])
+                      *flags, *extra, *cli])
 
 
 def test_npz_input(tool, setup, tmp_path, capsys):
@@ -328,8 +331,10 @@ def test_released_model_from_another_directory(tool, tmp_path, monkeypatch,
     np.savez(tmp_path / 'kp.npz', keypoints=d['part'][..., :2],
              scores=d['part'][..., 2])
     monkeypatch.chdir(tmp_path)
+    # MMPose's samples are frames of different videos, not one track
     assert tool.main(['kp.npz', str(ZEDO_CFG), str(ckpt[-1]), '--out',
-                      'out.json', '--image-size', '1000', '1002']) == 0
+                      'out.json', '--image-size', '1000', '1002',
+                      '--no-consistency']) == 0
     meta, _, tracks = results(tmp_path / 'out.json')
     assert meta['input_format'] == 'h36m'
     gt = d['S'][..., :3] - d['S'][:, :1, :3]
@@ -397,3 +402,24 @@ def test_out_equal_to_input_is_refused(tool, setup, tmp_path, capsys):
     assert run(tool, setup, inp, inp, '--image-size', *map(str, IMAGE)) == 2
     assert '--out is the input file' in capsys.readouterr().err
     assert inp.read_text() == before
+
+
+def test_tracks_keep_their_bone_lengths(tool, setup, tmp_path):
+    """By default a track's bones keep one length over time and the poses
+    stay close to the per-frame ones."""
+    from poselift_mm.geometry.temporal import limb_length_cv
+    kp, sc = track(12)
+    inp = tmp_path / 'track.npz'
+    np.savez(inp, keypoints=kp, scores=sc)
+    got = {}
+    for flag in (False, True):
+        out = tmp_path / f'{flag}.json'
+        assert run(tool, setup, inp, out, '--image-size', *map(str, IMAGE),
+                   '--fps', '50', consistency=flag) == 0
+        got[flag] = results(out)[2][0]
+        assert results(out)[0]['temporal_consistency'] == (
+            dict(window=5) if flag else None)
+    per_frame, held = got[False]['keypoints'], got[True]['keypoints']
+    assert limb_length_cv(held).max() < 1e-4  # 6 decimals in the JSON
+    assert limb_length_cv(per_frame).max() > 0.01  # random weights: it was
+    assert np.abs(held - per_frame).mean() < np.abs(per_frame).mean()
