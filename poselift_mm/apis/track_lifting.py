@@ -90,38 +90,28 @@ def resample_track(keypoints, scores, fps: float, rate: float):
     return kp_m, np.where(gone_m, 0., sc_m)
 
 
-def _source_2d(keypoints, scores, out: dict, fps, rate, n: int):
-    """(N, 17, 2), (N, 17) Human3.6M-17 2D of the source frames: the
-    input converted when it is finite, else the lifter's resampled back."""
-    from poselift_mm.geometry.frame_rate import resample_back
-    from poselift_mm.geometry.keypoint_formats import convert_keypoints
-    kp = np.asarray(keypoints, np.float64)
-    sc = np.ones(kp.shape[:2]) if scores is None else \
-        np.asarray(scores, np.float64)
-    if np.isfinite(kp).all() and np.isfinite(sc).all():
-        kp2, sc2 = convert_keypoints(kp, sc, src=out['input_format'])
-    else:
-        kp2 = resample_back(out['keypoints_2d'], fps, rate, n)
-        sc2 = resample_back(out['keypoint_scores'], fps, rate, n)
-    return kp2.astype(np.float32), sc2.astype(np.float32)
-
-
 def lift_at_fps(keypoints, scores, model, fps: Optional[float] = None,
                 model_rate: Optional[float] = None, **lift_kwargs) -> dict:
-    """:func:`~poselift_mm.apis.lift.lift_keypoints` of one track
-    ``keypoints`` (N, K, 2), ``scores`` (N, K) or None, recorded at ``fps``
-    Hz. A video lifter (``model.num_frames`` > 1) whose rate
-    (``model_rate``, default :func:`model_fps`) differs lifts the track
-    resampled to its rate (M frames, :func:`resample_track`);
-    ``keypoints_3d`` (N, 17, 3), ``keypoint_spread`` (N, 17) and
-    ``translation`` (N, 3) are resampled back to the N frames,
-    ``keypoints_2d`` / ``keypoint_scores`` are the input's (Human3.6M-17),
-    ``present`` (N,) (when the lifter gives it) says which source frames
-    have a joint. Frame lifters, an unknown rate or N = 1: no resampling.
-    Adds ``fps``, ``model_fps`` and ``resampled`` (bool)."""
+    """:func:`~poselift_mm.apis.lift.lift_keypoints` (``lift_kwargs``: its
+    keyword arguments) of one track ``keypoints`` (N, K, 2), ``scores``
+    (N, K) or None, recorded at ``fps`` Hz, with the same result keys.
+
+    A video lifter (``model.num_frames`` > 1) whose rate (``model_rate``,
+    default :func:`model_fps`) differs from ``fps`` lifts the track
+    prepared at ``fps`` as ``lift_keypoints`` prepares it (format, gaps
+    of at most ``max_gap`` source frames filled:
+    :func:`~poselift_mm.apis.lift_inputs.prepare_track`), resampled to its
+    rate (M frames, :func:`resample_track`); ``keypoints_3d`` (N, 17, 3),
+    ``keypoint_spread`` (N, 17) and ``translation`` (N, 3) are resampled
+    back to the N frames (NaN in frames without a person, as
+    ``lift_keypoints``); ``keypoints_2d``, ``keypoint_scores``,
+    ``present`` and ``filled`` are the prepared track's. Frame lifters,
+    an unknown rate or N = 1: ``lift_keypoints`` as it is. Adds ``fps``,
+    ``model_fps`` and ``resampled`` (bool)."""
     from poselift_mm.geometry.frame_rate import resample_back, same_rate
 
     from .lift import lift_keypoints
+    from .lift_inputs import prepare_track
     rate = model_rate if model_rate is not None else model_fps(model)
     n = len(keypoints)
     if fps is None or rate is None or _frames_of(model) <= 1 or n < 2 or \
@@ -129,38 +119,45 @@ def lift_at_fps(keypoints, scores, model, fps: Optional[float] = None,
         out = lift_keypoints(keypoints, scores, model, **lift_kwargs)
         out.update(fps=fps, model_fps=rate, resampled=False)
         return out
-    kp_m, sc_m = resample_track(keypoints, scores, fps, rate)
-    out = lift_keypoints(kp_m, sc_m, model, **lift_kwargs)
+    kw = dict(lift_kwargs)
+    track = prepare_track(keypoints, scores,
+                          kw.pop('keypoint_format', 'auto'),
+                          kw.pop('max_gap', 25))
+    kp_m, sc_m = resample_track(track['keypoints'], track['scores'], fps,
+                                rate)
+    out = lift_keypoints(kp_m, sc_m, model, keypoint_format='h36m', **kw)
     for key in ('keypoints_3d', 'keypoint_spread', 'translation'):
         if out.get(key) is not None:
-            out[key] = resample_back(out[key], fps, rate, n).astype(
-                np.float32)
-    out['keypoints_2d'], out['keypoint_scores'] = _source_2d(
-        keypoints, scores, out, fps, rate, n)
-    if out.get('present') is not None:
-        kp = np.asarray(keypoints, np.float64)
-        ok = np.isfinite(kp).all(-1)
-        if scores is not None:
-            ok &= np.asarray(scores, np.float64) > 0
-        out['present'] = ok.any(-1)
-    out.update(fps=fps, model_fps=rate, resampled=True)
+            v = resample_back(out[key], fps, rate, n, skip_nan=True)
+            v[~track['present']] = np.nan
+            out[key] = v.astype(np.float32)
+    out.update(keypoints_2d=track['keypoints'],
+               keypoint_scores=track['scores'], present=track['present'],
+               filled=track['filled'], input_format=track['format'],
+               input_format_reason=track['how'], fps=fps, model_fps=rate,
+               resampled=True)
     return out
 
 
-def h36m_box_normalised(keypoints, bboxes, stats=None) -> np.ndarray:
+def h36m_box_normalised(keypoints, bboxes, stats=None,
+                        inverse: bool = False) -> np.ndarray:
     """(N, K, 2) px and their (N, 4) boxes ``[x1, y1, x2, y2]`` -> (N, K, 2)
     each pose moved so that its box has Human3.6M's centre and scale
     (``stats``: ``bbox_center``, ``bbox_scale``; default
-    :data:`H36M_STATS`), as MMPose's ``Pose3DInferencer`` does."""
+    :data:`H36M_STATS`), as MMPose's ``Pose3DInferencer`` does;
+    ``inverse``: back from there to the boxes' pixels."""
     stats = stats or H36M_STATS
     kp = np.asarray(keypoints, np.float64)
     bb = np.asarray(bboxes, np.float64).reshape(-1, 4)
     centre = (bb[:, None, :2] + bb[:, None, 2:]) / 2
     scale = np.maximum(bb[:, 2] - bb[:, 0], bb[:, 3] - bb[:, 1])
     scale = np.maximum(scale, 1e-6)[:, None, None]
-    return (kp - centre) / scale * np.asarray(stats['bbox_scale'],
-                                              np.float64) + \
-        np.asarray(stats['bbox_center'], np.float64).reshape(1, 1, 2)
+    to_scale = float(np.asarray(stats['bbox_scale'], np.float64).reshape(-1)
+                     [0])
+    to_centre = np.asarray(stats['bbox_center'], np.float64).reshape(1, 1, 2)
+    if inverse:
+        return (kp - to_centre) / to_scale * scale + centre
+    return (kp - centre) / scale * to_scale + to_centre
 
 
 def consecutive_runs(frame_ids: Sequence[int]) -> List[slice]:
@@ -206,9 +203,9 @@ def lift_track(model, keypoints, scores, bboxes, image_size,
     """One track's consecutive frames (N, 17, 2) px, scores (N, 17), boxes
     (N, 4) px, in an image of ``image_size`` (w, h) -> :func:`lift_at_fps`'s
     dict (``keypoints_3d`` (N, 17, 3) root-relative camera-frame metres,
-    ...), with ``keypoints_2d`` the pixels given (Human3.6M-17). 'screen'
-    lifters get the 2D of :func:`h36m_box_normalised` in an image of
-    ``screen_size`` (None: ``image_size``); 'pixel' lifters the pixels
+    ...), with ``keypoints_2d`` in the image's pixels (Human3.6M-17).
+    'screen' lifters get the 2D of :func:`h36m_box_normalised` in an image
+    of ``screen_size`` (None: ``image_size``); 'pixel' lifters the pixels
     with ``intrinsics`` (None: the lifter's default pinhole)."""
     kp = np.asarray(keypoints, np.float64)
     pixel = getattr(model, 'input_space', 'screen') == 'pixel'
@@ -221,10 +218,10 @@ def lift_track(model, keypoints, scores, bboxes, image_size,
         size, intrinsics = screen_size or image_size, None
     out = lift_at_fps(inp, scores, model, fps, image_size=size,
                       intrinsics=intrinsics, keypoint_format=keypoint_format)
-    if not pixel:
-        from poselift_mm.geometry.keypoint_formats import convert_keypoints
-        out['keypoints_2d'] = convert_keypoints(
-            kp, None, src=out['input_format'])[0].astype(np.float32)
+    if not pixel:  # the lifter's 2D back in the image's pixels
+        out['keypoints_2d'] = h36m_box_normalised(
+            out['keypoints_2d'], bboxes, stats, inverse=True).astype(
+                np.float32)
     return out
 
 

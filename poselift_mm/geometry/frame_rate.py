@@ -60,12 +60,15 @@ def resample_times(num_frames: int, src_fps: float,
     return np.arange(m, dtype=np.float64) / float(dst_fps)
 
 
-def interpolate_frames(x, t_src, t_dst) -> np.ndarray:
+def interpolate_frames(x, t_src, t_dst, skip_nan: bool = False
+                       ) -> np.ndarray:
     """Samples ``x`` (N, ...) at increasing times ``t_src`` (N,) -> (M, ...)
     float64 at times ``t_dst`` (M,), linear between the two neighbouring
     samples; times outside ``[t_src[0], t_src[-1]]`` take the end sample.
-    A time equal to a source time gives that sample exactly; a NaN sample
-    makes NaN only the times strictly between it and its neighbours."""
+    A time equal to a source time gives that sample exactly; a NaN value
+    makes NaN only the times strictly between it and its neighbours, or
+    with ``skip_nan`` those times take the other neighbour's value (NaN
+    only where both are NaN)."""
     x = np.asarray(x, dtype=np.float64)
     ts = np.asarray(t_src, dtype=np.float64).reshape(-1)
     td = np.asarray(t_dst, dtype=np.float64).reshape(-1)
@@ -82,9 +85,12 @@ def interpolate_frames(x, t_src, t_dst) -> np.ndarray:
     w = (tc - ts[lo]) / (ts[hi] - ts[lo])
     w = w.reshape((-1, ) + (1, ) * (x.ndim - 1))
     # an end sample with weight 0 does not count (a NaN there stays out)
+    a, b = x[lo], x[hi]
     with np.errstate(invalid='ignore'):
-        mixed = x[lo] * (1. - w) + x[hi] * w
-    return np.where(w <= 0., x[lo], np.where(w >= 1., x[hi], mixed))
+        mixed = a * (1. - w) + b * w
+    if skip_nan:
+        mixed = np.where(np.isnan(a), b, np.where(np.isnan(b), a, mixed))
+    return np.where(w <= 0., a, np.where(w >= 1., b, mixed))
 
 
 def resample_sequence(x, src_fps: float, dst_fps: float) -> np.ndarray:
@@ -95,11 +101,12 @@ def resample_sequence(x, src_fps: float, dst_fps: float) -> np.ndarray:
     return interpolate_frames(x, frame_times(len(x), src_fps), t_dst)
 
 
-def resample_back(y, src_fps: float, dst_fps: float,
-                  num_frames: int) -> np.ndarray:
+def resample_back(y, src_fps: float, dst_fps: float, num_frames: int,
+                  skip_nan: bool = False) -> np.ndarray:
     """The inverse step: (M, ...) samples at the times of
     ``resample_times(num_frames, src_fps, dst_fps)`` -> (N, ...) float64 at
-    the ``num_frames`` source frames, linear in time."""
+    the ``num_frames`` source frames, linear in time (``skip_nan``: see
+    :func:`interpolate_frames`)."""
     y = np.asarray(y)
     t_src = frame_times(num_frames, src_fps)
     t_dst = resample_times(num_frames, src_fps, dst_fps)
@@ -111,4 +118,4 @@ def resample_back(y, src_fps: float, dst_fps: float,
     t_dst = np.minimum(t_dst, t_src[-1])
     if len(t_dst) > 1 and t_dst[-1] <= t_dst[-2]:
         y, t_dst = y[:-1], t_dst[:-1]
-    return interpolate_frames(y, t_dst, t_src)
+    return interpolate_frames(y, t_dst, t_src, skip_nan)

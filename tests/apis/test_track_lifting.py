@@ -125,3 +125,39 @@ def test_records_from_coco_converts_and_keeps_empty_frames():
     np.testing.assert_allclose(kp[0], (coco[11] + coco[12]) / 2)
     np.testing.assert_allclose(kp[8], (coco[5] + coco[6]) / 2)
     assert inst['bbox'] == [0., 0., 10., 10.] and inst['track_id'] == 0
+
+
+def test_missing_joints_and_an_absent_frame_at_12_fps(video_model):
+    """The missing-joint rule of lift_keypoints holds through resampling:
+    a NaN joint and a score-0 joint are filled over time, a frame without
+    a person is NaN in 3D and absent, its neighbours are lifted."""
+    clip = load_clip(str(CLIP))
+    kp = resample_sequence(clip['keypoints_2d'], 50., 12.)
+    sc = np.ones(kp.shape[:2])
+    kp[5, 3] = np.nan
+    sc[9, 6] = 0.
+    kp[14] = np.nan
+    out = lift_at_fps(kp, sc, video_model, fps=12., **LIFT)
+    ref = lift_at_fps(np.asarray(clip['keypoints_2d']), None, video_model,
+                      fps=50., **LIFT)['keypoints_3d']
+    assert out['resampled']
+    present = np.ones(len(kp), bool)
+    present[14] = False
+    np.testing.assert_array_equal(out['present'], present)
+    assert np.isnan(out['keypoints_3d'][14]).all()
+    assert np.isfinite(out['keypoints_3d'][present]).all()
+    assert np.isfinite(out['keypoints_2d']).all()
+    assert out['filled'][5, 3] and out['filled'][9, 6]
+    ref12 = interpolate_frames(ref, frame_times(len(ref), 50.),
+                               frame_times(len(kp), 12.))
+    err = mm(out['keypoints_3d'][present], ref12[present])
+    assert err < 10., err  # measured 0.9 mm
+
+
+def test_box_normalisation_inverts():
+    rng = np.random.default_rng(0)
+    kp = rng.uniform(0, 1000, (4, 17, 2))
+    box = np.concatenate([kp.min(1) - 5, kp.max(1) + 5], 1)
+    back = h36m_box_normalised(h36m_box_normalised(kp, box), box,
+                               inverse=True)
+    np.testing.assert_allclose(back, kp, atol=1e-9)

@@ -71,3 +71,16 @@ def test_single_frame_and_errors():
         resample_back(np.ones((5, 17, 3)), 12., 50., 40)
     with pytest.raises(ValueError, match='must increase'):
         interpolate_frames(np.ones((3, 2)), [0., 2., 1.], [0.5])
+
+
+def test_skip_nan_takes_the_valid_neighbour():
+    x = np.array([[0.], [np.nan], [2.], [np.nan], [np.nan]])
+    t = np.array([0.5, 1., 2.5, 3.5, 2.])
+    y = interpolate_frames(x, np.arange(5.), t, skip_nan=True)
+    np.testing.assert_array_equal(y[:, 0], [0., np.nan, 2., np.nan, 2.])
+    # 3 frames at 30 fps: 5 samples at 50 Hz; frame 1 (1/30 s) lies
+    # between samples 1 and 2, the last frame is the held last sample
+    y50 = np.array([[0.], [1.], [np.nan], [3.], [4.]])
+    back = resample_back(y50, 30., 50., 3, skip_nan=True)
+    np.testing.assert_allclose(back[:, 0], [0., 1., 4.])
+    assert np.isnan(resample_back(y50, 30., 50., 3)[1, 0])
