@@ -15,15 +15,20 @@
 ``zedo``: ZeDO-Release ``checkpoint_<epoch>.pth`` -> ``ZeDOScoreMLP``
 (inside a ``ZeDOLifter`` use ``--prefix head.denoiser.``). ``diffpose``:
 ``diffpose_*uvxyz_*.pth`` (+ the pose model) -> one ``DiffPoseLifter``
-checkpoint. Original files are full pickles: add ``--trust-checkpoint`` if
-you trust them.
+checkpoint. Files are read weights-only; one that pickles other objects
+is refused naming them, and loads with ``--trust-checkpoint`` (only for
+files you trust: unpickling can run code). Bad paths (a missing,
+unreadable or corrupt source, a destination that is a directory, in a
+missing folder, or the source itself): ``error: ...`` and exit code 2.
 """
 import argparse
 import sys
 
 from mmengine.config import DictAction
 
+from poselift_mm.apis.convert_checkpoint import check_conversion_paths
 from poselift_mm.apis.convert_original import KINDS, convert_original
+from poselift_mm.utils.launch import run_tool
 
 
 def parse_args(argv=None):
@@ -55,21 +60,24 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def main(argv=None) -> int:
+def convert(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        out = convert_original(
-            args.kind, args.src, args.dst, use_ema=args.use_ema,
-            prefix=args.prefix, pose_model=args.pose_model,
-            pose_model_kind=args.pose_model_kind,
-            trust_checkpoint=args.trust_checkpoint,
-            model_cfg=dict(args.model_cfg) or None,
-            pose_model_cfg=dict(args.pose_model_cfg) or None)
-    except ValueError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    check_conversion_paths([args.src, args.pose_model], args.dst)
+    out = convert_original(
+        args.kind, args.src, args.dst, use_ema=args.use_ema,
+        prefix=args.prefix, pose_model=args.pose_model,
+        pose_model_kind=args.pose_model_kind,
+        trust_checkpoint=args.trust_checkpoint,
+        model_cfg=dict(args.model_cfg) or None,
+        pose_model_cfg=dict(args.pose_model_cfg) or None)
     print(f"wrote {args.dst}: {len(out['state_dict'])} tensors")
     return 0
+
+
+def main(argv=None) -> int:
+    """Exit status: 0, or 2 after ``error: ...`` (converter errors are
+    ValueErrors naming the file)."""
+    return run_tool(convert, argv, errors=(ValueError, ))
 
 
 if __name__ == '__main__':

@@ -13,13 +13,15 @@
 Lifters are drawn (``--show-dir``, ``--badcase``) as their 2D input beside
 the 3D prediction and ground truth; ``--badcase`` keeps the samples whose
 MPJPE reaches ``--badcase-thr`` mm, under WORK_DIR/TIMESTAMP/badcase/ with
-a results.json.
+a results.json. Mistakes (missing or corrupt checkpoint, a config value of
+the wrong type): ``error: ...`` on stderr and exit code 2.
 """
 import argparse
+import sys
 
 from poselift_mm.apis.train_test import test
 from poselift_mm.utils.launch import (add_common_args, add_show_args,
-                                      quiet_warnings)
+                                      quiet_warnings, run_tool)
 
 
 def parse_args(argv=None):
@@ -47,4 +49,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

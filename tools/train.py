@@ -7,15 +7,22 @@
         [--cfg-options k=v ...] [--launcher none|pytorch]
         [--trust-checkpoint]
 
-``--resume`` alone continues from the newest checkpoint in the work dir.
+``--resume`` alone continues from the newest checkpoint in the work dir
+(an empty or stale ``last_checkpoint`` is warned about and the newest
+intact checkpoint taken); a run resumed from a checkpoint saved inside an
+epoch continues exactly as the uninterrupted run would. A second training
+in a work dir another one holds is refused. Mistakes (missing files, a
+config value of the wrong type, a corrupt checkpoint): ``error: ...`` on
+stderr and exit code 2.
 ``--show-dir`` draws validation samples (lifters: the 2D input beside the
 3D prediction and ground truth) under WORK_DIR/TIMESTAMP/DIR.
 """
 import argparse
+import sys
 
 from poselift_mm.apis.train_test import train
 from poselift_mm.utils.launch import (add_common_args, add_show_args,
-                                      quiet_warnings)
+                                      quiet_warnings, run_tool)
 
 
 def parse_args(argv=None):
@@ -42,4 +49,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

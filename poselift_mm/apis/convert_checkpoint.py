@@ -6,16 +6,55 @@ nn.DataParallel), 'optimizer_state_dict', 'ema': {'decay', 'num_updates',
 Our :class:`ZeDOScoreMLP` keeps the original names, so the mapping is
 the prefix strip (raw weights) or a zip of ``shadow_params`` with the named
 trainable parameters (``use_ema``).
+
+:func:`check_conversion_paths` refuses, before anything is read, the
+paths of ``tools/convert_checkpoint.py`` that would fail late or lose
+data.
 """
+import os
+import os.path as osp
 from collections import OrderedDict
 
 import torch
 
 from poselift_mm.apis.state_dicts import check_state_keys, strip_module_prefix
 from poselift_mm.models.denoisers.zedo_mlp import ZeDOScoreMLP
+from poselift_mm.utils.checkpoint import load_checkpoint_safe
 from poselift_mm.utils.io import atomic_path
 
-__all__ = ['convert_zedo_state', 'convert_zedo_checkpoint']
+__all__ = ['convert_zedo_state', 'convert_zedo_checkpoint',
+           'check_conversion_paths']
+
+
+def check_conversion_paths(sources, dst) -> None:
+    """Raise ``ValueError`` naming the path when a source (None entries
+    skipped) is missing, a directory or unreadable, or when ``dst`` is a
+    directory, lies in a folder that does not exist, or is one of the
+    sources (converting would overwrite the original)."""
+    sources = [str(s) for s in sources if s is not None]
+    for src in sources:
+        if not osp.lexists(src):
+            raise ValueError(f'{src}: the checkpoint to convert does not '
+                             'exist')
+        if osp.isdir(src):
+            raise ValueError(f'{src}: the checkpoint to convert is a '
+                             'directory; give the checkpoint file')
+        if not os.access(src, os.R_OK):
+            raise ValueError(f'{src}: cannot be read (permission denied)')
+    dst = str(dst)
+    if osp.isdir(dst):
+        raise ValueError(f'{dst}: the destination is a directory; give the '
+                         'output file name, e.g. '
+                         f'{osp.join(dst, "converted.pth")}')
+    folder = osp.dirname(osp.abspath(dst))
+    if not osp.isdir(folder):
+        raise ValueError(f'{dst}: the destination folder {folder} does not '
+                         'exist; create it first')
+    for src in sources:
+        if osp.exists(dst) and osp.samefile(src, dst):
+            raise ValueError(f'{dst}: the destination is the source '
+                             'checkpoint; converting would overwrite the '
+                             'original, give another output file')
 
 
 def _zedo_sizes(raw: dict) -> str:
@@ -76,16 +115,12 @@ def convert_zedo_state(ckpt: dict, use_ema: bool = False,
 def convert_zedo_checkpoint(src, dst, use_ema: bool = False,
                             trust_checkpoint: bool = False,
                             model_cfg: dict = None) -> dict:
-    """Read the original ``src`` (a foreign pickle: only with
-    ``trust_checkpoint``), write ``{'state_dict', 'meta'}`` to ``dst``
-    atomically and return that dict."""
-    if not trust_checkpoint:
-        raise ValueError(
-            f'{src}: the original ZeDO checkpoint is a full pickle and needs '
-            'torch.load(weights_only=False), which can run arbitrary code; '
-            'pass --trust-checkpoint (trust_checkpoint=True) if you trust '
-            'this file')
-    ckpt = torch.load(src, map_location='cpu', weights_only=False)
+    """Read the original ``src`` (weights-only; the full unpickler, which
+    can run code, only with ``trust_checkpoint`` and when the file needs
+    it), write ``{'state_dict', 'meta'}`` to ``dst`` atomically and return
+    that dict. A corrupt or unsafe ``src`` raises a ``CheckpointError``
+    (a ``ValueError``)."""
+    ckpt = load_checkpoint_safe(src, trust=trust_checkpoint)
     state = convert_zedo_state(ckpt, use_ema=use_ema, src=str(src),
                                model_cfg=model_cfg)
     meta = dict(

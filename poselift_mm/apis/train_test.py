@@ -17,7 +17,6 @@ them. Outputs are written atomically. Test runs log their progress
 """
 import os
 import os.path as osp
-import pickle
 import sys
 
 __all__ = ['train_config', 'test_config', 'train', 'test', 'is_lifter',
@@ -156,12 +155,22 @@ def train_config(args):
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
         if not osp.isfile(args.resume):
-            sys.exit(f'error: checkpoint {args.resume!r} does not exist')
+            raise _usage(f'checkpoint {args.resume!r} does not exist')
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     setup_launcher(cfg, args.launcher)
     return cfg
+
+
+def resume_latest(cfg) -> None:
+    """``--resume`` without a file: continue from
+    :func:`~poselift_mm.utils.checkpoint.latest_checkpoint` of the work dir
+    (an empty or stale ``last_checkpoint`` is warned about, not a
+    traceback); with none, train from scratch."""
+    from poselift_mm.utils.checkpoint import latest_checkpoint
+    found = latest_checkpoint(cfg.work_dir)
+    cfg.resume, cfg.load_from = found is not None, found
 
 
 def _partial(path: str) -> str:
@@ -178,7 +187,7 @@ def test_config(args):
     :func:`_partial`, renamed by :func:`test`) and the launcher."""
     from poselift_mm.utils.launch import load_config, setup_launcher
     if not osp.isfile(args.checkpoint):
-        sys.exit(f'error: checkpoint file {args.checkpoint!r} does not exist')
+        raise _usage(f'checkpoint file {args.checkpoint!r} does not exist')
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
     dump = getattr(args, 'dump', None)
@@ -192,51 +201,86 @@ def test_config(args):
     return cfg
 
 
-def train(args):
-    """Train (``tools/train.py``)."""
+def _build_runner(cfg, args, loop: str):
+    """mmengine's ``Runner`` of ``cfg`` with its ``loop`` ('train_loop' or
+    'test_loop', with its data loader and dataset) built: a config value
+    of the wrong type or an unknown name fails here, as a ``ToolError``
+    naming the config, not a traceback from deep inside mmengine."""
     from mmengine.runner import Runner
+    try:
+        runner = Runner.from_cfg(cfg)
+        getattr(runner, loop)
+    except (TypeError, ValueError, KeyError, AttributeError,
+            AssertionError) as err:
+        from poselift_mm.utils.checkpoint import CheckpointError
+        if isinstance(err, CheckpointError):
+            raise
+        what = f'{type(err).__name__}: {err}'.splitlines()[0][:300]
+        given = ' '.join(f'{k}={v!r}' for k, v in
+                         (getattr(args, 'cfg_options', None) or {}).items())
+        raise _usage(f'{args.config} does not build ({what})' + (
+            f'; check the values of --cfg-options {given}' if given else
+            '')) from err
+    return runner
 
+
+def train(args):
+    """Train (``tools/train.py``): in a work dir no other training holds
+    (:func:`~poselift_mm.utils.launch.work_dir_lock`), trusting
+    checkpoints (--resume, load_from) only with --trust-checkpoint, and
+    resuming mid-epoch exactly
+    (:func:`~poselift_mm.engine.exact_resume.use_exact_resume`)."""
     import poselift_mm  # noqa: F401  (registers modules, applies fixes)
-    from poselift_mm.utils import trust_checkpoints
-    from poselift_mm.utils.launch import check_amp
+    from poselift_mm.engine.exact_resume import use_exact_resume
+    from poselift_mm.utils.checkpoint import checkpoint_trust
+    from poselift_mm.utils.launch import check_amp, work_dir_lock
     check_amp(args.amp)
     check_outputs(args)
-    if args.trust_checkpoint:
-        trust_checkpoints()
     cfg = train_config(args)
-    hooks = show_hooks(cfg, args, test=False)
-    runner = Runner.from_cfg(cfg)
-    for hook in hooks:
-        runner.register_hook(hook)
-    runner.train()
+    use_exact_resume(cfg)
+    with work_dir_lock(cfg.work_dir), \
+            checkpoint_trust(args.trust_checkpoint):
+        if args.resume == 'auto':
+            resume_latest(cfg)
+        hooks = show_hooks(cfg, args, test=False)
+        runner = _build_runner(cfg, args, 'train_loop')
+        for hook in hooks:
+            runner.register_hook(hook)
+        runner.train()
 
 
 def test(args):
     """Test (``tools/test.py``): the checkpoint must fit the model first;
     writes --out (metrics) and --dump (predictions) atomically; returns
-    the metrics."""
+    the metrics. Checkpoints are unpickled fully only with
+    --trust-checkpoint."""
+    from poselift_mm.utils.checkpoint import checkpoint_trust
+    check_outputs(args)
+    with checkpoint_trust(args.trust_checkpoint):
+        return _test(args)
+
+
+def _test(args):
     from mmengine.dist import is_main_process
-    from mmengine.runner import Runner
 
     import poselift_mm  # noqa: F401  (registers modules, applies fixes)
     from poselift_mm.apis.runner_hooks import (SaveMetricsHook,
                                                TestProgressHook)
-    from poselift_mm.utils import trust_checkpoints
-    from poselift_mm.utils.checkpoint import check_checkpoint_fits
-    check_outputs(args)
-    if args.trust_checkpoint:
-        trust_checkpoints()
+    from poselift_mm.utils.checkpoint import (CheckpointError,
+                                              check_checkpoint_fits)
     cfg = test_config(args)
     hooks = show_hooks(cfg, args, test=True) + [TestProgressHook()]
     out = getattr(args, 'out', None)
     if out:
         hooks.append(SaveMetricsHook(out))
-    runner = Runner.from_cfg(cfg)
+    runner = _build_runner(cfg, args, 'test_loop')
     model = getattr(runner.model, 'module', runner.model)
     try:
         check_checkpoint_fits(model, args.checkpoint)
-    except (ValueError, pickle.UnpicklingError) as err:
-        sys.exit(f'error: {err}')
+    except CheckpointError:
+        raise
+    except ValueError as err:
+        raise _usage(str(err)) from None
     for hook in hooks:
         runner.register_hook(hook)
     dump = getattr(args, 'dump', None)

@@ -310,16 +310,16 @@ def run_demo(input, pose2d, pose3d, pose3d_weights, pose2d_weights=None,
     ``demo.gif``). Returns 0; raises :class:`DemoError`."""
     request = dict(locals())
     import poselift_mm  # noqa: F401  (registrations, compat fixes)
-    from poselift_mm.utils import trust_checkpoints
+    from poselift_mm.utils import checkpoint_trust
     check_request(input, max_frames, fps, offline, threads)
-    if trust_checkpoint:
-        trust_checkpoints()
     from .blazepose_demo import is_blazepose, run_blazepose_demo
     if is_blazepose(pose2d):  # the offline detector, not an MMPose model
-        return run_blazepose_demo(request, say=_say)
-    inferencer = build(pose2d, pose2d_weights, pose3d, pose3d_weights,
-                       device=device, det_model=det_model,
-                       det_weights=det_weights, det_cat_ids=det_cat_ids)
+        with checkpoint_trust(trust_checkpoint):
+            return run_blazepose_demo(request, say=_say)
+    with checkpoint_trust(trust_checkpoint):  # the models' loads only
+        inferencer = build(pose2d, pose2d_weights, pose3d, pose3d_weights,
+                           device=device, det_model=det_model,
+                           det_weights=det_weights, det_cat_ids=det_cat_ids)
     os.makedirs(out_dir, exist_ok=True)
     anim_path, gif = animation_path(out_dir, no_render)
     t0 = time.time()

@@ -97,12 +97,12 @@ def run_train(job: dict) -> dict:
 def run_setting(job: dict) -> dict:
     """One sweep setting (job keys config, checkpoint, setting, options,
     trust_checkpoint): time, memory and metrics of its test run."""
-    if job.get('trust_checkpoint'):
-        from poselift_mm.utils import trust_checkpoints
-        trust_checkpoints()
+    from poselift_mm.utils import checkpoint_trust
     setting = job['setting']
-    res = timed_test_run(job['config'], job['checkpoint'],
-                         {**(job.get('options') or {}), **setting})
+    with checkpoint_trust(bool(job.get('trust_checkpoint')),
+                          'tools/benchmark.py'):
+        res = timed_test_run(job['config'], job['checkpoint'],
+                             {**(job.get('options') or {}), **setting})
     n, sec = res['samples'], res['seconds']
     return dict(setting=setting, samples=n, seconds=round(sec, 2),
                 samples_per_s=round(n / sec, 2),

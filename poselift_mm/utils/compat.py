@@ -9,20 +9,20 @@ Nothing in site-packages is edited; each fix is idempotent.
   checkpoints load with the safe unpickler. ``HistoryBuffer`` pickles its
   class-level table of statistics methods (bound through ``builtins.getattr``,
   which the safe unpickler rightly refuses); that table is rebuilt on
-  unpickling anyway, so it is no longer saved. Full unpickling of other files is
-  only done after an explicit opt-in: :func:`trust_checkpoints` (or the
-  ``--trust-checkpoint`` flag of ``tools/train.py``/``tools/test.py``).
+  unpickling anyway, so it is no longer saved. mmengine's loader of local
+  files is replaced by
+  :func:`~poselift_mm.utils.checkpoint.load_from_local_safe`, which passes
+  ``weights_only=True`` explicitly (a shell's
+  ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` no longer turns the safe unpickler
+  off) and unpickles fully only inside a ``checkpoint_trust(True)`` block
+  (the ``--trust-checkpoint`` flag of the tools, for that one run).
 * matplotlib >= 3.10 removed ``FigureCanvasAgg.tostring_rgb``, which MMPose's
   ``Pose3dLocalVisualizer`` calls; it is restored from ``buffer_rgba``.
 * MMPose 1.3.2's inferencer tracks: not patched on import; see
   :func:`poselift_mm.apis.tracks.enable_persistent_tracks`.
 """
-import os
-import pickle
-
 import numpy as np
 
-_TRUST_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 _applied = False
 
 
@@ -48,39 +48,14 @@ def checkpoint_safe_globals() -> list:
     return classes
 
 
-def trust_checkpoints(enable: bool = True) -> None:
-    """Opt in (or out) to full unpickling of checkpoints: only for files you
-    trust, since unpickling can run arbitrary code."""
-    if enable:
-        os.environ[_TRUST_ENV] = '1'
-    else:
-        os.environ.pop(_TRUST_ENV, None)
-
-
 def _patch_torch_load() -> None:
     import torch
     from mmengine.runner.checkpoint import CheckpointLoader
 
     torch.serialization.add_safe_globals(checkpoint_safe_globals())
 
-    original = CheckpointLoader.load_checkpoint.__func__
-    if getattr(original, '_poselift_wrapped', False):
-        return
-
-    def load_checkpoint(cls, filename, map_location=None, logger='current'):
-        try:
-            return original(cls, filename, map_location, logger)
-        except pickle.UnpicklingError as err:
-            raise pickle.UnpicklingError(
-                f'checkpoint {filename!r} holds objects outside the safe '
-                'list of torch.load(weights_only=True). If you trust this '
-                'file, opt in to full unpickling with --trust-checkpoint '
-                '(tools/train.py, tools/test.py) or '
-                'poselift_mm.utils.trust_checkpoints(). Original error: '
-                f'{err}') from err
-
-    load_checkpoint._poselift_wrapped = True
-    CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
+    from poselift_mm.utils.checkpoint import load_from_local_safe
+    CheckpointLoader.register_scheme('', load_from_local_safe, force=True)
 
 
 def _history_buffer_getstate(self) -> dict:

@@ -141,11 +141,25 @@ def test_use_ema_takes_shadow_params(original, tmp_path):
     assert torch.load(dst, weights_only=True)['meta']['weights'] == 'ema'
 
 
+def full_pickle_copy(path, dst):
+    """The checkpoint with a pickled object outside torch's weights-only
+    safe list (many originals save their argparse namespace): loading it
+    needs the trust flag."""
+    import argparse
+    ck = torch.load(path, weights_only=True)
+    ck['args'] = argparse.Namespace(lr=2e-4)
+    torch.save(ck, dst)
+    return dst
+
+
 def test_requires_trust_and_rejects_other_models(original, tmp_path):
     _, path, _ = original
+    full = full_pickle_copy(path, tmp_path / 'full.pth')
     with pytest.raises(ValueError, match='--trust-checkpoint'):
-        convert_zedo_checkpoint(path, tmp_path / 'x.pth')
+        convert_zedo_checkpoint(full, tmp_path / 'x.pth')
     assert not (tmp_path / 'x.pth').exists()
+    # a weights-only file needs no trust
+    convert_zedo_checkpoint(path, tmp_path / 'x.pth')
     other = {'model_state_dict': {'module.' + k: v for k, v in
                                   nn.Linear(51, 51).state_dict().items()}}
     with pytest.raises(ValueError, match=r"missing 35 keys \['sigmas'"):
@@ -159,7 +173,7 @@ def test_requires_trust_and_rejects_other_models(original, tmp_path):
 
 
 def test_cli(original, tmp_path):
-    _, path, _ = original
+    path = full_pickle_copy(original[1], tmp_path / 'full.pth')
     dst = tmp_path / 'cli.pth'
     cmd = [sys.executable, str(REPO / 'tools' / 'convert_checkpoint.py'),
            'zedo', str(path), str(dst)]

@@ -140,7 +140,8 @@ def test_untrusted_pickle_needs_opt_in(tmp_path):
     assert proc.returncode != 0 and '--trust-checkpoint' in proc.stderr
     code = ('from mmengine.runner.checkpoint import _load_checkpoint as L;'
             'import poselift_mm, sys;'
-            'poselift_mm.utils.trust_checkpoints(); L(sys.argv[1])')
+            'T = poselift_mm.utils.checkpoint_trust\n'
+            'with T(True): L(sys.argv[1])')
     run([PY, '-c', code, str(bad)])
 
 

@@ -67,13 +67,15 @@ class _Payload:
 
 def test_unsafe_checkpoint_needs_the_trust_flag(tmp_path, monkeypatch):
     """A checkpoint whose unpickling runs code is refused without the
-    opt-in (no marker written) and loads with it."""
+    opt-in (no marker written), even when the shell sets
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD, and loads inside a trusted block
+    only."""
     import pickle
 
     from mmengine.runner.checkpoint import CheckpointLoader
 
-    from poselift_mm.utils import trust_checkpoints
-    monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
+    from poselift_mm.utils import checkpoint_trust
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
     marker = tmp_path / 'ran.txt'
     path = tmp_path / 'evil.pth'
     torch.save(dict(state_dict=dict(w=torch.ones(1)),
@@ -81,12 +83,13 @@ def test_unsafe_checkpoint_needs_the_trust_flag(tmp_path, monkeypatch):
     with pytest.raises(pickle.UnpicklingError, match='--trust-checkpoint'):
         CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
     assert not marker.exists()
-    try:
-        trust_checkpoints()
+    with checkpoint_trust(True):
         ckpt = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
-    finally:
-        trust_checkpoints(False)
     assert marker.exists() and float(ckpt['state_dict']['w']) == 1.
+    marker.unlink()
+    with pytest.raises(pickle.UnpicklingError):  # the trust has ended
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    assert not marker.exists()
 
 
 def test_history_buffer_pickles_without_getattr(tmp_path):
