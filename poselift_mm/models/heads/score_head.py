@@ -44,7 +44,7 @@ DEFAULT_TEST = dict(ipo={}, oil={}, aggregate='min_reproj',
                     prior_select=dict(t=(0.01, 0.03, 0.1), draws=4, seed=0),
                     default_focal=None, use_distortion=True,
                     conf_range=(1e-4, 1.), chunk_size=None,
-                    return_hypotheses=True)
+                    return_hypotheses=True, warm_start=None)
 
 
 def load_initial_poses(path: str, num: int, num_joints: int,
@@ -88,7 +88,12 @@ class ScoreHead(BaseLiftingHead):
     ``default_focal`` (px, see the module doc); ``use_distortion``;
     ``conf_range`` (ZeDO clamps confidences to [1e-4, 1], so all-zero
     confidences act as uniform ones); ``chunk_size`` (max poses per
-    optimisation pass; None: the whole batch); ``return_hypotheses``.
+    optimisation pass; None: the whole batch); ``return_hypotheses``;
+    ``warm_start`` (None, or ``dict(iters, t_start)``: the frames of a
+    window (B, T > 1) are fitted in order, the first by IPO + OIL, each
+    next one by ``iters`` OIL steps from ``t_start`` started at the
+    previous frame's solution, :meth:`warm_lift`; one hypothesis per
+    frame).
     """
     default_test_cfg = DEFAULT_TEST
 
@@ -239,6 +244,55 @@ class ScoreHead(BaseLiftingHead):
                     reproj_error=err.reshape(n, s, -1),
                     root_offset=root.reshape(n, s, 3))
 
+    def warm_lift(self, uv, conf, f, c, k, p, x_prev, t_prev,
+                  test_cfg: Optional[dict] = None) -> dict:
+        """One frame (N, K, 2) px started at the previous frame's
+        root-relative solution ``x_prev`` (N, K, 3) and root position
+        ``t_prev`` (N, 3): OIL only (the translation re-solved from the
+        first step), ``warm_start['iters']`` steps from
+        ``warm_start['t_start']`` to the OIL's ``t_end``. Returns
+        :meth:`lift`'s dict with one hypothesis."""
+        cfg = self.check_test_cfg(test_cfg)
+        wc, oc, r = cfg['warm_start'], cfg['oil'], self.root_index
+        rays = pixels_to_rays(uv, f[:, None], c[:, None],
+                              None if k is None else k[:, None],
+                              None if p is None else p[:, None])
+        vis = None if bool((conf > 0).all()) else conf > 0
+        x, T = oil(x_prev, t_prev, rays, conf, self.noise, self.sde,
+                   iters=int(wc['iters']), t_start=wc['t_start'],
+                   t_end=oc['t_end'], fix_translation_iters=0,
+                   mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis)
+        err = reprojection_error(x + T[:, None], uv, f, c, k, p)
+        root = x[:, r:r + 1]
+        return dict(hypotheses=(x - root)[:, None],
+                    translation=(T[:, None] + root), reproj_error=err[:, None],
+                    root_offset=root)
+
+    def lift_windows(self, uv, conf, f, c, k, p, cfg) -> dict:
+        """Warm-started fit of windows ``uv`` (B, T, K, 2) px, ``conf``
+        (B, T, K), cameras (B, ...) -> :meth:`lift`'s dict over the B*T
+        frames (window-major), one hypothesis each."""
+        b, t = uv.shape[:2]
+        frames, x_prev, t_prev = [], None, None
+        for i in range(t):
+            if x_prev is None:
+                o = self.lift(uv[:, i], conf[:, i], f, c, k, p, cfg)
+                _, best = self.aggregate(o['hypotheses'], o['reproj_error'],
+                                         conf[:, i], cfg)
+                fb = aggregate_hypotheses(o['hypotheses'], 'min_reproj',
+                                          reproj=o['reproj_error'],
+                                          conf=conf[:, i])[1]
+                idx = torch.where(best >= 0, best, fb)
+                o = {key: v[torch.arange(b), idx][:, None]
+                     for key, v in o.items()}
+            else:
+                o = self.warm_lift(uv[:, i], conf[:, i], f, c, k, p, x_prev,
+                                   t_prev, cfg)
+            x_prev, t_prev = o['hypotheses'][:, 0], o['translation'][:, 0]
+            frames.append(o)
+        return {key: torch.stack([o[key] for o in frames], 1).flatten(0, 1)
+                for key in frames[0]}
+
     @torch.no_grad()
     def prior_residual(self, hyps, t=(0.01, 0.03, 0.1), draws: int = 4,
                        seed: int = 0) -> torch.Tensor:
@@ -316,12 +370,18 @@ class ScoreHead(BaseLiftingHead):
         rep_t = lambda v: None if v is None else v.repeat_interleave(t, 0)  # noqa
         uv, cf = kp.reshape(b * t, nj, 2), conf.reshape(b * t, nj)
         f, c, k, p = (rep_t(v) for v in (f, c, k, p))
-        chunk = cfg['chunk_size'] or uv.shape[0]
-        cut = lambda v, i: None if v is None else v[i:i + chunk]  # noqa
-        parts = [self.lift(uv[i:i + chunk], cf[i:i + chunk], f[i:i + chunk],
-                           c[i:i + chunk], cut(k, i), cut(p, i), cfg)
-                 for i in range(0, uv.shape[0], chunk)]
-        out = {key: torch.cat([q[key] for q in parts]) for key in parts[0]}
+        if cfg['warm_start'] and t > 1:
+            cam = [None if v is None else v[::t] for v in (f, c, k, p)]
+            out = self.lift_windows(kp, conf, *cam, cfg)
+        else:
+            chunk = cfg['chunk_size'] or uv.shape[0]
+            cut = lambda v, i: None if v is None else v[i:i + chunk]  # noqa
+            parts = [self.lift(uv[i:i + chunk], cf[i:i + chunk],
+                               f[i:i + chunk], c[i:i + chunk], cut(k, i),
+                               cut(p, i), cfg)
+                     for i in range(0, uv.shape[0], chunk)]
+            out = {key: torch.cat([q[key] for q in parts])
+                   for key in parts[0]}
         hyps, reproj = out['hypotheses'], out['reproj_error']
         agg, best = self.aggregate(hyps, reproj, cf, cfg)
         # the root position of the chosen hypothesis; for the per-joint

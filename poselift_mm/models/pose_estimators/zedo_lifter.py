@@ -22,16 +22,19 @@ class ZeDOLifter(BaseLifter):
         head: a ``ScoreHead`` config.
         init_poses: ``dict(file=<make_clusters.py npz>, num=S)``, set on
             the head (``ScoreHead.init_poses``).
+        num_frames: frames per sample for a video setting (windows that
+            ``test_cfg.warm_start`` fits in order); None: single frames.
         Others: see ``BaseLifter``; ``test_cfg``: see ``ScoreHead``.
     """
     input_space = 'pixel'
 
     def __init__(self, head: dict, init_poses: Optional[dict] = None,
-                 **kwargs):
+                 num_frames: Optional[int] = None, **kwargs):
         head = dict(head)
         if init_poses is not None:
             head['init_poses'] = init_poses
         super().__init__(head=head, **kwargs)
+        self.num_frames = None if num_frames is None else int(num_frames)
 
     def extract_feat(self, inputs):
         """(B, K*2, T) -> the (B, T, K, 2) pixels the head fits."""
