@@ -8,7 +8,7 @@ A video is detected frame by frame first, then its person's track is
 lifted whole (:func:`~poselift_mm.apis.track_lifting.lift_records`: video
 lifters get windows centred on each frame, at their training rate; the
 video's rate comes from its metadata or ``--fps``); a frame without a
-person stays empty and splits the track. Images are lifted each on its
+person stays empty (a gap the lifter fills). Images are lifted each on its
 own. MMPose's 2D models stay the default of ``tools/demo.py``.
 """
 import os

@@ -56,25 +56,22 @@ def person_track(frames: list) -> dict:
 
 def lift_person(model, track: dict, image_size, fps: Optional[float]
                 ) -> dict:
-    """One lifter on ``track`` (:func:`person_track`), each run of
-    consecutive frames on its own: ``keypoints_3d`` (N, 17, 3)
-    root-relative camera-frame metres, ``keypoint_spread`` (N, 17) or
-    None, ``translation`` (N, 3) or None, ``keypoints_2d`` (N, 17, 2) px
-    and ``keypoint_scores`` (N, 17) in Human3.6M-17, ``model_fps``,
-    ``resampled``."""
-    from .track_lifting import consecutive_runs, lift_track
-    parts = []
-    for run in consecutive_runs(track['frame_ids']):
-        parts.append(lift_track(
-            model, track['keypoints'][run], track['scores'][run],
-            track['bboxes'][run], image_size, fps, keypoint_format='coco'))
-    out = dict(model_fps=parts[0]['model_fps'],
-               resampled=any(p['resampled'] for p in parts))
+    """One lifter on ``track`` (:func:`person_track`) over the span of its
+    frames (a frame without the person is a gap the lifter fills):
+    ``keypoints_3d`` (N, 17, 3) root-relative camera-frame metres,
+    ``keypoint_spread`` (N, 17) or None, ``translation`` (N, 3) or None,
+    ``keypoints_2d`` (N, 17, 2) px and ``keypoint_scores`` (N, 17) in
+    Human3.6M-17, ``model_fps``, ``resampled``."""
+    from .track_lifting import lift_track, track_span
+    rows, (kp, sc, bb) = track_span(track['frame_ids'], track['keypoints'],
+                                    track['scores'], track['bboxes'])
+    res = lift_track(model, kp, np.nan_to_num(sc, nan=0.), bb, image_size,
+                     fps, keypoint_format='coco')
+    out = dict(model_fps=res['model_fps'], resampled=res['resampled'])
     for key in ('keypoints_3d', 'keypoint_spread', 'translation',
                 'keypoints_2d', 'keypoint_scores'):
-        vals = [p.get(key) for p in parts]
-        out[key] = None if any(v is None for v in vals) else \
-            np.concatenate(vals)
+        out[key] = None if res.get(key) is None else \
+            np.asarray(res[key])[rows]
     return out
 
 

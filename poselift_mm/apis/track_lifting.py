@@ -9,8 +9,8 @@
   its 3D is resampled back to the track's frames.
 * :func:`lift_records`: every track of per-frame records (the layout of
   :func:`~poselift_mm.apis.inference.run_inferencer`) lifted by
-  :func:`lift_at_fps`, each run of consecutive frames on its own (a frame
-  without the person splits a track).
+  :func:`lift_at_fps` over the span of its frames (a frame without the
+  person is a gap the lifter fills, as ``lift_keypoints`` does).
 
 A 'screen' lifter (DiffPose, MMPose's lifters) gets each person's 2D moved
 to Human3.6M's box statistics (the model's ``stats_info``: centre (528,
@@ -29,7 +29,7 @@ import numpy as np
 
 __all__ = ['H36M_STATS', 'H36M_IMAGE_SIZE', 'model_fps', 'resample_track',
            'lift_at_fps',
-           'h36m_box_normalised', 'consecutive_runs', 'records_from_coco',
+           'h36m_box_normalised', 'track_span', 'records_from_coco',
            'lift_track', 'lift_records']
 
 H36M_STATS = dict(bbox_center=(528., 427.), bbox_scale=400.)  # MMPose h36m
@@ -160,15 +160,24 @@ def h36m_box_normalised(keypoints, bboxes, stats=None,
     return (kp - centre) / scale * to_scale + to_centre
 
 
-def consecutive_runs(frame_ids: Sequence[int]) -> List[slice]:
-    """Slices of ``frame_ids`` (increasing ints) whose frames follow each
-    other: [0, 1, 2, 5, 6] -> [slice(0, 3), slice(3, 5)]."""
+def track_span(frame_ids: Sequence[int], *arrays):
+    """A track seen in the increasing frames ``frame_ids`` (N,) with
+    per-frame ``arrays`` (N, ...) -> ``(rows, spread)``: ``rows`` (N,) the
+    frames' places in the span from its first to its last frame (L
+    frames), ``spread`` the arrays over the span, (L, ...) float64, NaN in
+    the frames the track is not in (the missing-frame rule of
+    :func:`~poselift_mm.apis.lift.lift_keypoints`)."""
     ids = np.asarray(frame_ids, np.int64)
-    if not len(ids):
-        return []
-    cuts = np.flatnonzero(np.diff(ids) != 1) + 1
-    bounds = np.concatenate([[0], cuts, [len(ids)]])
-    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    if not len(ids) or (np.diff(ids) <= 0).any():
+        raise ValueError(f'track_span: need increasing frame ids, got {ids}')
+    rows = ids - ids[0]
+    spread = []
+    for a in arrays:
+        a = np.asarray(a, np.float64)
+        full = np.full((int(rows[-1]) + 1, ) + a.shape[1:], np.nan)
+        full[rows] = a
+        spread.append(full)
+    return rows, spread
 
 
 def records_from_coco(frames: List[dict], track_id: int = 0) -> List[dict]:
@@ -229,37 +238,37 @@ def lift_records(model, records: List[dict], image_size,
                  fps: Optional[float] = None,
                  screen_size: Optional[Sequence[float]] = H36M_IMAGE_SIZE,
                  rebase: bool = True, log=None) -> List[dict]:
-    """Lift every track of ``records`` (instances with ``track_id``,
-    ``keypoints_2d`` (17, 2) px Human3.6M-17, ``keypoint_scores``,
-    ``bbox``) with :func:`lift_track`, each run of consecutive frames on
-    its own. Sets each instance's ``keypoints_3d`` (MMPose's display frame,
-    lowest joint at 0 with ``rebase``, as the inferencer writes it),
-    ``keypoint_spread`` and ``translation`` (camera frame, or None); an
-    existing ``keypoints_3d`` is kept as ``keypoints_3d_online``. Returns
-    ``records`` (changed in place)."""
+    """Lift every track of ``records`` (consecutive frames; instances with
+    ``track_id``, ``keypoints_2d`` (17, 2) px Human3.6M-17,
+    ``keypoint_scores``, ``bbox``) with :func:`lift_track`, over the span
+    of its frames (:func:`track_span`: a frame without it is a gap the
+    lifter fills). Sets each instance's ``keypoints_3d`` (MMPose's display
+    frame, lowest joint at 0 with ``rebase``, as the inferencer writes
+    it), ``keypoint_spread`` and ``translation`` (camera frame, or None);
+    an existing ``keypoints_3d`` is kept as ``keypoints_3d_online``.
+    Returns ``records`` (changed in place)."""
     from poselift_mm.visualization.display import camera_to_display
     tracks = {}
     for r, rec in enumerate(records):
         for j, inst in enumerate(rec['instances']):
             tracks.setdefault(inst['track_id'], []).append((r, j))
     for tid, places in tracks.items():
-        for run in consecutive_runs([records[r]['frame'] if 'frame' in
-                                     records[r] else r for r, _ in places]):
-            insts = [records[r]['instances'][j] for r, j in places[run]]
-            out = lift_track(
-                model, [i['keypoints_2d'] for i in insts],
-                [i['keypoint_scores'] for i in insts],
-                [i['bbox'] for i in insts], image_size, fps,
-                screen_size=screen_size)
-            if log is not None and out['resampled']:
-                log(f'track {tid}: {len(insts)} frames at {fps:g} fps '
-                    f'lifted at the model\'s {out["model_fps"]:g} Hz')
-            disp = camera_to_display(out['keypoints_3d'], rebase=rebase)
-            for n, inst in enumerate(insts):
-                if 'keypoints_3d' in inst:
-                    inst['keypoints_3d_online'] = inst['keypoints_3d']
-                inst['keypoints_3d'] = disp[n].tolist()
-                for key in ('keypoint_spread', 'translation'):
-                    v = out.get(key)
-                    inst[key] = None if v is None else v[n].tolist()
+        insts = [records[r]['instances'][j] for r, j in places]
+        rows, (kp, sc, bb) = track_span(
+            [r for r, _ in places], [i['keypoints_2d'] for i in insts],
+            [i['keypoint_scores'] for i in insts],
+            [i['bbox'] for i in insts])
+        out = lift_track(model, kp, np.nan_to_num(sc, nan=0.), bb,
+                         image_size, fps, screen_size=screen_size)
+        if log is not None and out['resampled']:
+            log(f'track {tid}: {len(kp)} frames at {fps:g} fps lifted at '
+                f'the model\'s {out["model_fps"]:g} Hz')
+        disp = camera_to_display(out['keypoints_3d'][rows], rebase=rebase)
+        for n, inst in enumerate(insts):
+            if 'keypoints_3d' in inst:
+                inst['keypoints_3d_online'] = inst['keypoints_3d']
+            inst['keypoints_3d'] = disp[n].tolist()
+            for key in ('keypoint_spread', 'translation'):
+                v = out.get(key)
+                inst[key] = None if v is None else v[rows[n]].tolist()
     return records

@@ -125,7 +125,7 @@ def test_2d_is_blazepose_converted(lifted):
 
 def test_frame_without_person_is_an_empty_entry(lifted):
     """A frame whose detection is empty: no instance in the results, the
-    track split around it, every other frame lifted."""
+    lifter fills the gap for its neighbours, every other frame lifted."""
     frames, _, info, out = lifted
     frames = [dict(f) for f in frames]
     frames[7] = dict(frame_id=7, instances=[])
@@ -139,6 +139,12 @@ def test_frame_without_person_is_an_empty_entry(lifted):
                       info['fps'])
     res['seconds'] = 0.
     assert res['keypoints_3d'].shape == (N_FRAMES - 1, 17, 3)
+    assert np.isfinite(res['keypoints_3d']).all()
+    # the frames around the gap stay close to the lift of the whole track
+    full = out[name]['keypoints_3d']
+    near = np.linalg.norm(res['keypoints_3d'][[6, 7]] - full[[6, 8]],
+                          axis=-1).mean() * 1000.
+    assert near < 50., near
     doc = video_frames(frames, track, {name: res}, info['fps'])
     assert [len(f['instances']) for f in doc] == \
         [0 if i == 7 else 1 for i in range(N_FRAMES)]

@@ -10,10 +10,10 @@ from mmengine.config import Config
 
 from poselift_mm.apis.demo_clip import load_clip
 from poselift_mm.apis.model_zoo import load_config, resolve_model
-from poselift_mm.apis.track_lifting import (consecutive_runs,
-                                            h36m_box_normalised, lift_at_fps,
-                                            model_fps, records_from_coco,
-                                            resample_track)
+from poselift_mm.apis.track_lifting import (h36m_box_normalised,
+                                            lift_at_fps, model_fps,
+                                            records_from_coco,
+                                            resample_track, track_span)
 from poselift_mm.geometry.frame_rate import (frame_times, interpolate_frames,
                                              resample_sequence)
 
@@ -101,14 +101,17 @@ def test_resample_track_marks_missing_joints():
     assert np.isnan(kp_m[3:6, 3]).all() and np.isfinite(kp_m[:, 4]).all()
 
 
-def test_box_normalisation_and_runs():
+def test_box_normalisation_and_track_span():
     kp = np.array([[[100., 200.], [300., 600.]]])
     box = np.array([[100., 200., 500., 600.]])  # centre (300, 400), 400 px
     out = h36m_box_normalised(kp, box)
     np.testing.assert_allclose(out, [[[328., 227.], [528., 627.]]])
-    assert consecutive_runs([0, 1, 2, 5, 6, 9]) == [
-        slice(0, 3), slice(3, 5), slice(5, 6)]
-    assert consecutive_runs([]) == []
+    rows, (a, b) = track_span([3, 4, 6], np.ones((3, 2)), [1., 2., 3.])
+    np.testing.assert_array_equal(rows, [0, 1, 3])
+    assert a.shape == (4, 2) and np.isnan(a[2]).all()
+    np.testing.assert_array_equal(b, [1., 2., np.nan, 3.])
+    with pytest.raises(ValueError, match='increasing'):
+        track_span([2, 1], [0., 0.])
 
 
 def test_records_from_coco_converts_and_keeps_empty_frames():
