@@ -18,6 +18,7 @@ from typing import Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
+from poselift_mm.geometry.plausibility import frame_list
 from .lift_inputs import (AUTO_FORMATS, FORMAT_HINT, camera_param,
                           prepare_track, resolve_keypoint_format)
 
@@ -266,7 +267,8 @@ def lift_keypoints(keypoints,
                          'with init_lifter, or set model.cfg to its Config)')
     if int(batch_size) < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-    track = prepare_track(keypoints, scores, keypoint_format, max_gap)
+    track = prepare_track(keypoints, scores, keypoint_format, max_gap,
+                          image_size)
     kp, sc, fmt, how = (track[key] for key in ('keypoints', 'scores',
                                                 'format', 'how'))
     n = len(kp)
@@ -337,4 +339,10 @@ def lift_keypoints(keypoints,
                input_format=fmt, input_format_reason=how)
     if all(v is not None for v in trans):
         out['translation'] = np.stack(trans)[owner, offset]
+        behind = track['present'] & ~(out['translation'][:, 2] > 0)
+        if behind.any():
+            raise ValueError(
+                f'the fitted root is at or behind the camera in frames '
+                f'{frame_list(behind)}: the 2D or the camera is implausible '
+                '(check the intrinsics, image_size and keypoint units)')
     return out

@@ -13,6 +13,11 @@ from poselift_mm.geometry.keypoint_formats import (KEYPOINT_FORMATS,
                                                    convert_keypoints)
 from poselift_mm.geometry.missing import (collapse_onto_parents,
                                           interpolate_gaps, missing_mask)
+from poselift_mm.geometry.plausibility import (check_focal, frame_list,
+                                               check_image_size,
+                                               check_in_view,
+                                               check_not_collapsed,
+                                               check_score_values)
 
 __all__ = ['AUTO_FORMATS', 'FORMAT_HINT', 'resolve_keypoint_format',
            'camera_param', 'prepare_track', 'as_frames']
@@ -25,14 +30,6 @@ FORMAT_HINT = ("give it explicitly: keypoint_format='coco' or 'h36m' "
                '(tools/lift.py: --format coco|h36m)')
 
 # ---- input checks ----------------------------------------------------------
-def _frame_list(bad: np.ndarray) -> str:
-    """Frame indices for a message: the first few, and how many."""
-    idx = np.flatnonzero(bad)
-    shown = ', '.join(str(i) for i in idx[:10])
-    more = f', ... ({len(idx)} frames)' if len(idx) > 10 else ''
-    return f'[{shown}{more}]'
-
-
 def as_frames(x, name: str, trailing: Tuple[int, ...]) -> np.ndarray:
     """Array-like of N frames -> float64 (N, K, *trailing); ragged frame
     lists raise naming the frames whose joint count differs; inf raises
@@ -45,7 +42,7 @@ def as_frames(x, name: str, trailing: Tuple[int, ...]) -> np.ndarray:
             ref = shapes[0]
             bad = np.array([s != ref for s in shapes])
             raise ValueError(
-                f'{name}: frames {_frame_list(bad)} have shapes '
+                f'{name}: frames {frame_list(bad)} have shapes '
                 f'{sorted(set(shapes[i] for i in np.flatnonzero(bad)))}, '
                 f'frame 0 has {ref}: every frame needs the same joints')
     try:
@@ -60,7 +57,7 @@ def as_frames(x, name: str, trailing: Tuple[int, ...]) -> np.ndarray:
     bad = np.isinf(arr).reshape(len(arr), -1).any(1)
     if bad.any():
         raise ValueError(f'{name}: infinite values in frames '
-                         f'{_frame_list(bad)}; mark a missing joint with NaN '
+                         f'{frame_list(bad)}; mark a missing joint with NaN '
                          'or a score of 0')
     return arr
 
@@ -107,6 +104,7 @@ def camera_param(image_size, intrinsics) -> dict:
         if wh.size != 2 or not np.isfinite(wh).all() or (wh <= 0).any():
             raise ValueError('image_size must be (w, h) in pixels, both > 0;'
                              f' got {image_size!r}')
+        check_image_size(*wh)
         cam['w'], cam['h'] = int(round(wh[0])), int(round(wh[1]))
     if intrinsics is not None:
         if not isinstance(intrinsics, Mapping):
@@ -122,6 +120,11 @@ def camera_param(image_size, intrinsics) -> dict:
             raise ValueError(f'intrinsics: {err}') from None
         if (np.asarray(got['f']) <= 0).any():
             raise ValueError(f"intrinsics: 'f' must be > 0, got {got['f']}")
+        try:
+            check_focal(got['f'], None if image_size is None else
+                        np.asarray(image_size, np.float64).reshape(-1))
+        except ValueError as err:
+            raise ValueError(f'intrinsics: {err}') from None
         for key in ('f', 'c', 'k', 'p'):
             if key in got:
                 cam[key] = np.asarray(got[key], np.float32).reshape(-1, 1)
@@ -131,7 +134,7 @@ def camera_param(image_size, intrinsics) -> dict:
 
 
 def prepare_track(keypoints, scores=None, keypoint_format: str = 'auto',
-                  max_gap: Optional[int] = None) -> dict:
+                  max_gap: Optional[int] = None, image_size=None) -> dict:
     """One person's 2D track -> what a lifter takes, by the missing-joint
     rule (NaN position or score 0 = missing).
 
@@ -144,8 +147,12 @@ def prepare_track(keypoints, scores=None, keypoint_format: str = 'auto',
     position. Returns ``keypoints`` (N, 17, 2) float32 (finite),
     ``scores`` (N, 17) float32, ``present`` (N,) bool (a person in the
     frame: some joint given), ``filled`` (N, 17) bool, ``format``, ``how``.
-    A track with no person in any frame raises ``ValueError``.
+    A track with no person in any frame, implausible scores, joints far
+    outside the image (``image_size`` (w, h), when known) or all on one
+    point raise ``ValueError`` (:mod:`poselift_mm.geometry.plausibility`).
     """
+    if scores is not None and not isinstance(scores, list):
+        check_score_values(scores)  # dtype (lists: after conversion)
     kp = as_frames(keypoints, 'keypoints', (2, ))
     n, k = kp.shape[:2]
     if scores is None:
@@ -155,6 +162,9 @@ def prepare_track(keypoints, scores=None, keypoint_format: str = 'auto',
         if sc.shape != (n, k):
             raise ValueError(f'scores: expected shape ({n}, {k}) like the '
                              f'keypoints, got {sc.shape}')
+        if isinstance(scores, list):
+            check_score_values(np.asarray(scores))
+        check_score_values(sc)
     miss = missing_mask(kp, sc)
     present = ~miss.all(1)
     if not present.any():
@@ -162,6 +172,12 @@ def prepare_track(keypoints, scores=None, keypoint_format: str = 'auto',
                          'frames (all NaN or score 0): nothing to lift')
     kp = np.where(miss[..., None], 0., kp)
     sc = np.where(miss, 0., sc)
+    wh = None if image_size is None else \
+        np.asarray(image_size, float).reshape(-1)
+    if wh is not None and wh.size == 2 and np.isfinite(wh).all():
+        check_image_size(*wh)  # (other mistakes: camera_param names them)
+        check_in_view(kp, ~miss, wh)
+    check_not_collapsed(kp, ~miss)
     fmt, how = resolve_keypoint_format(
         keypoint_format, kp[present],
         None if scores is None else sc[present])

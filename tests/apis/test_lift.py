@@ -378,7 +378,7 @@ def test_bad_keypoints_name_the_frames(frame_model):
         lift_keypoints(bad, sc, frame_model, **cam)
     bad_sc = sc.copy()
     bad_sc[6, 1] = np.inf
-    with pytest.raises(ValueError, match=r'scores: infinite .*\[6\]'):
+    with pytest.raises(ValueError, match=r'scores: values outside .*\[6\]'):
         lift_keypoints(kp, bad_sc, frame_model, **cam)
     frames = [f.tolist() for f in kp]
     frames[4] = frames[4][:16]

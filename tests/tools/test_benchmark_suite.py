@@ -32,7 +32,15 @@ def test_job_lists():
             assert q[j['model'], j['set']] == 10 * j['stride']
     for m in table.MODELS:
         sets = {s for name, s in q if name == m.name}
-        assert sets == (set(table.SETS) if m.quick_all_sets else {'s8_gt'})
+        assert sets == (set(m.sets) if m.quick_all_sets else {'s8_gt'})
+        assert {j['set'] for j in acc if j['model'] == m.name} == set(m.sets)
+    # every model has the main sets or the detector-noise sets
+    for m in table.MODELS:
+        assert set(table.MAIN_SETS) <= set(m.sets) or \
+            set(table.NOISE_SETS) <= set(m.sets)
+    strong = [j for j in acc if j['set'] == 'cmu_strong'][0]['options']
+    assert strong['test_dataloader.dataset.keypoint_2d_det_file'] == \
+        'joint_2d_det_files/fps50/h36m_test_det_strong.npy'
     noisy = [j for j in acc if j['set'] == 's8_noisy'][0]['options']
     assert noisy['test_dataloader.dataset.keypoint_2d_src'] == 'detection'
     assert noisy['test_dataloader.dataset.keypoint_2d_det_file'].endswith(
