@@ -300,7 +300,7 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     from poselift_mm.geometry.temporal import (consistent_track,
                                                smoothing_window)
     from .lift import FORMAT_HINT
-    from .output_schema import make_meta, write_results
+    from .output_schema import make_meta, merged_frames, write_results
     from .track_lifting import lift_at_fps
     t0 = time.time()
     config, checkpoint = resolve_model_args(config, checkpoint)
@@ -326,9 +326,7 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     if intrinsics:
         fx, fy, cx, cy = intrinsics
         intr = dict(f=(fx, fy), c=(cx, cy))
-    from .output_schema import frames_from_lift
-    instances = [[] for _ in data['frame_ids']]
-    how = None
+    lifted, how = [], None
     # the longest track first: it decides an 'auto' format for all
     for tr in sorted(tracks, key=lambda tr: -len(tr['frames'])):
         who = '' if len(tracks) == 1 else f' track {tr["track_id"]}:'
@@ -345,14 +343,15 @@ def lift_file(input, config, checkpoint, out, image_size=None,
             result['keypoints_3d'] = consistent_track(
                 result['keypoints_3d'], result.get('present'),
                 smoothing_window(fps)).astype(np.float32)
-        for i, frame in enumerate(frames_from_lift(result, tr['track_id'])):
-            instances[first + i].extend(frame['instances'])
+        lifted.append((first, tr['track_id'], result))
         if how is None:
             fmt, how = result['input_format'], result['input_format_reason']
             if format == 'auto' and how != 'given':
                 log(f'[lift] keypoint format {fmt} ({how})')
-    log(f'[lift] lifted {sum(map(len, instances))} poses in '
-        f'{len(instances)} frames in {time.time() - t0:.1f} s')
+    poses = sum(int(np.sum(r.get('present', np.ones(len(r['keypoints_3d']))
+                                  ))) for _, _, r in lifted)
+    log(f'[lift] lifted {poses} poses in {len(data["frame_ids"])} frames in '
+        f'{time.time() - t0:.1f} s')
     meta = make_meta(
         model=dict(config=str(config), checkpoint=str(checkpoint),
                    type=type(model).__name__),
@@ -363,9 +362,7 @@ def lift_file(input, config, checkpoint, out, image_size=None,
         if consistency else None,
         intrinsics=None if not intrinsics else dict(
             f=list(intrinsics[:2]), c=list(intrinsics[2:])))
-    write_results(out, meta, [dict(frame_id=fid, instances=insts) for
-                              fid, insts in zip(data['frame_ids'],
-                                                instances)])
+    write_results(out, meta, merged_frames(data['frame_ids'], lifted))
     log(f'[lift] wrote {out}')
     if render:
         from .results_video import render_results

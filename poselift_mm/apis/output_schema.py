@@ -49,7 +49,8 @@ import numpy as np
 __all__ = ['SCHEMA', 'SCHEMA_VERSION', 'COORDINATE_FRAME',
            'COORDINATE_FRAME_DOC', 'SchemaError', 'make_meta',
            'make_instance', 'frames_from_lift', 'frames_from_records',
-           'write_results', 'read_results', 'track_arrays']
+           'write_results', 'read_results', 'track_arrays',
+           'instance_from_lift', 'merged_frames']
 
 SCHEMA = 'poselift_mm.pose3d'
 SCHEMA_VERSION = 1
@@ -127,6 +128,16 @@ def _row(value, i):
     return None if value is None else value[i]
 
 
+def instance_from_lift(result: dict, i: int, track_id: int = 0) -> dict:
+    """The results-file instance of frame ``i`` of a
+    :func:`~poselift_mm.apis.lift.lift_keypoints` result."""
+    get = result.get
+    return make_instance(
+        np.asarray(result['keypoints_3d'][i]), track_id,
+        _row(get('keypoint_scores'), i), _row(get('keypoint_spread'), i),
+        _row(get('keypoints_2d'), i), _row(get('translation'), i))
+
+
 def frames_from_lift(result: dict, track_id: int = 0,
                      frame_ids: Optional[Iterable[int]] = None) -> List[dict]:
     """The results-file frames of one track lifted by
@@ -135,21 +146,37 @@ def frames_from_lift(result: dict, track_id: int = 0,
     ``translation``), one instance per frame (none where ``present`` is
     False: no person); ``frame_ids`` default 0..N-1.
     """
-    kp = np.asarray(result['keypoints_3d'])
-    ids = list(range(len(kp))) if frame_ids is None else \
+    n = len(result['keypoints_3d'])
+    ids = list(range(n)) if frame_ids is None else \
         [int(i) for i in frame_ids]
-    if len(ids) != len(kp):
+    if len(ids) != n:
         raise ValueError(f'frames_from_lift: {len(ids)} frame ids for '
-                         f'{len(kp)} frames')
-    get = result.get
-    present = get('present')
-    present = np.ones(len(kp), bool) if present is None else \
+                         f'{n} frames')
+    present = result.get('present')
+    present = np.ones(n, bool) if present is None else \
         np.asarray(present, bool)
-    return [dict(frame_id=fid, instances=[make_instance(
-        kp[i], track_id, _row(get('keypoint_scores'), i),
-        _row(get('keypoint_spread'), i), _row(get('keypoints_2d'), i),
-        _row(get('translation'), i))] if present[i] else [])
+    return [dict(frame_id=fid, instances=[
+        instance_from_lift(result, i, track_id)] if present[i] else [])
         for i, fid in enumerate(ids)]
+
+
+def merged_frames(frame_ids: Sequence[int], lifted: Sequence[tuple]):
+    """Frames (a generator: one at a time) of several tracks lifted over
+    spans of a file: ``lifted`` is ``(first position, track_id, result)``
+    per track, ``frame_ids`` the file's ids by position."""
+    order = sorted(range(len(lifted)), key=lambda t: lifted[t][0])
+    active, nxt = [], 0
+    for pos, fid in enumerate(frame_ids):
+        while nxt < len(order) and lifted[order[nxt]][0] <= pos:
+            active.append(lifted[order[nxt]])
+            nxt += 1
+        active = [a for a in active if pos - a[0] < len(a[2]['keypoints_3d'])]
+        insts = []
+        for first, tid, res in active:
+            present = res.get('present')
+            if present is None or present[pos - first]:
+                insts.append(instance_from_lift(res, pos - first, tid))
+        yield dict(frame_id=int(fid), instances=insts)
 
 
 def frames_from_records(records: List[dict],
@@ -200,19 +227,28 @@ def _json_ready(obj, nulled: list):
     return obj
 
 
-def write_results(path, meta: dict, frames: List[dict]) -> int:
+def write_results(path, meta: dict, frames: Iterable[dict]) -> int:
     """Write a results file atomically (a reader never sees half of it);
-    returns the number of NaN/inf values written as null."""
+    returns the number of NaN/inf values written as null. ``frames`` may
+    be any iterable (a generator: it is written frame by frame, so memory
+    does not grow with the input; the ``deprecated`` note then needs the
+    caller's ``meta``)."""
     from poselift_mm.utils.io import atomic_path
     meta = dict(meta)
-    if any('frame' in f or any('keypoints_3d' in i for i in f['instances'])
-           for f in frames):
+    if isinstance(frames, list) and any(
+            'frame' in f or any('keypoints_3d' in i for i in f['instances'])
+            for f in frames):
         meta.setdefault('deprecated', DEPRECATED)
     nulled = []
-    doc = _json_ready(dict(meta=meta, frames=frames), nulled)
     with atomic_path(path) as tmp:
         with open(tmp, 'w') as f:
-            json.dump(doc, f, allow_nan=False)
+            f.write('{"meta": ' + json.dumps(_json_ready(meta, nulled),
+                                             allow_nan=False))
+            f.write(', "frames": [')
+            for i, frame in enumerate(frames):
+                f.write((', ' if i else '') + json.dumps(
+                    _json_ready(frame, nulled), allow_nan=False))
+            f.write(']}')
     return len(nulled)
 
 

@@ -112,3 +112,26 @@ def test_read_refuses_other_files(tmp_path):
         read_results(doc)
     with pytest.raises(SchemaError, match='cannot read'):
         read_results(str(tmp_path / 'absent.json'))
+
+
+def test_streamed_frames_write_the_same_file(tmp_path):
+    """A generator of frames is written one frame at a time, giving the
+    same document as the list (NaN still written as null)."""
+    import json as _json
+
+    from poselift_mm.apis.output_schema import (make_meta, merged_frames,
+                                                write_results)
+    n = 5
+    res = dict(keypoints_3d=np.arange(n * 17 * 3, dtype=float).reshape(
+        n, 17, 3) / 100, present=np.array([1, 1, 0, 1, 1], bool))
+    res['keypoints_3d'][1, 2, 0] = np.nan
+    other = dict(keypoints_3d=np.zeros((2, 17, 3)))
+    lifted = [(0, 4, res), (3, 9, other)]
+    ids = [10, 11, 12, 13, 14]
+    a, b = tmp_path / 'a.json', tmp_path / 'b.json'
+    frames = list(merged_frames(ids, lifted))
+    assert [[i['track_id'] for i in f['instances']] for f in frames] == \
+        [[4], [4], [], [4, 9], [4, 9]]
+    assert write_results(a, make_meta(), frames) == 1
+    assert write_results(b, make_meta(), merged_frames(ids, lifted)) == 1
+    assert _json.loads(a.read_text()) == _json.loads(b.read_text())
