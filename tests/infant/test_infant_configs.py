@@ -69,3 +69,17 @@ def test_control_branch_trains_on_the_frozen_adult_prior(
         ref['head.denoiser.b1_dense1.weight'].float()
     assert 0 < moved.abs().max() < 0.1
     assert state['head.denoiser.zero_pre.weight'].abs().sum() > 0
+
+
+def test_mini_rgbd_config_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    fx.write_mini_rgbd(tmp_path / 'MINI-RGBD_web', ('11', '12'), frames=2)
+    cfg = Config.fromfile(
+        str(CFG / 'zedo-infant_adult-prior-mlp512_mini-rgbd-gt2d.py'))
+    cfg.merge_from_dict({'test_dataloader.dataset.data_root': str(tmp_path),
+                         'model.test_cfg.ipo.iters': 5,
+                         'model.test_cfg.oil.iters': 10})
+    cfg.work_dir, cfg.load_from = str(tmp_path / 'work'), ADULT
+    metrics = Runner.from_cfg(cfg).test()
+    assert np.isfinite(metrics['mini-rgbd/MPJPE'])
+    assert 0 < metrics['mini-rgbd/P-MPJPE'] <= metrics['mini-rgbd/MPJPE']
