@@ -153,7 +153,8 @@ MODELS = (
     _noise_trained('DiffPose frame, noise-trained',
                    'configs/diffpose/diffpose_gcndiff-gcnpose_h36m-'
                    'mocap_cpu_dntrain.py', 'frame', 'diffpose',
-                   'work_dirs/dn/diffpose_frame_dn.pth', sets=NOISE_SETS),
+                   'work_dirs/dn/diffpose_gcndiff-gcnpose_h36m-mocap_cpu_'
+                   'dntrain/epoch_*.pth', sets=NOISE_SETS),
     BenchModel('DiffPose frame, 20 hyp.', 'zedo', 'diffpose',
                zoo=DIFF + '_det2d_hyp20', sets=MAIN_SETS),
     BenchModel('DiffPose video 27f', 'window', 'diffpose', zoo=DIFF_VIDEO,
