@@ -312,6 +312,11 @@ def run_demo(input, pose2d, pose3d, pose3d_weights, pose2d_weights=None,
     import poselift_mm  # noqa: F401  (registrations, compat fixes)
     from poselift_mm.utils import checkpoint_trust
     check_request(input, max_frames, fps, offline, threads)
+    from poselift_mm.utils.io import make_out_dir
+    try:  # before any model loads: a bad --out-dir fails at once
+        make_out_dir(out_dir)
+    except ValueError as err:
+        raise DemoError(str(err)) from None
     from .blazepose_demo import is_blazepose, run_blazepose_demo
     if is_blazepose(pose2d):  # the offline detector, not an MMPose model
         with checkpoint_trust(trust_checkpoint):

@@ -40,3 +40,20 @@ def save_pickle_atomic(path, obj) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f:
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def make_out_dir(path) -> str:
+    """Create the output folder ``path`` (and its parents) or raise a
+    ``ValueError`` that names it: a file in the way, no permission, a
+    parent that cannot hold folders."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f'--out-dir {path}: is a file, not a folder')
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f'--out-dir {path}: cannot be created '
+                         f'({err.strerror or err})') from None
+    if not os.access(path, os.W_OK):
+        raise ValueError(f'--out-dir {path}: not writable')
+    return path

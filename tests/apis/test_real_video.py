@@ -265,3 +265,22 @@ def test_main_job_without_mediapipe_skips_the_video(tmp_path, capsys,
     assert tool.run_video(args) == []
     assert '[video] skipped: BlazePose needs mediapipe' in \
         capsys.readouterr().err
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_consistent_track_holds_limb_lengths(lifted, name):
+    """Issue 14.8 on the real video: per frame the limbs change length
+    (measured for the note); after geometry.temporal.consistent_track
+    (as tools/lift.py applies it by default) every limb's coefficient of
+    variation over the clip is at most 0.10, and the upright torso and
+    steady facing still hold."""
+    from poselift_mm.geometry.temporal import (consistent_track,
+                                               limb_length_cv,
+                                               smoothing_window)
+    kp = lifted[3][name]['keypoints_3d']
+    held = consistent_track(kp, None, smoothing_window(lifted[2]['fps']))
+    assert limb_length_cv(held).max() <= 0.10
+    assert spine_angles(held).max() < 45.
+    n = facing(held)
+    turn = np.degrees(np.arccos(np.clip((n[1:] * n[:-1]).sum(-1), -1, 1)))
+    assert turn.max() < 60.

@@ -184,3 +184,25 @@ def test_benchmark_suite_resumes_past_a_torn_line(tmp_path, monkeypatch):
         ['2', '3']
     assert set(suite.load_results(str(path), logged.append)) == \
         {done_id, calls[0]}
+
+
+def test_demo_out_dir_that_cannot_be_made(tmp_path, capsys):
+    """A file in the way or an impossible parent: one error line naming
+    --out-dir, exit 2, before any model loads."""
+    import importlib.util
+    from pathlib import Path
+    tool = Path(__file__).resolve().parents[2] / 'tools' / 'demo.py'
+    spec = importlib.util.spec_from_file_location('demo_tool', tool)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    video = Path(__file__).resolve().parents[2] / 'demo' / \
+        'single_person_demo.mp4'
+    blocker = tmp_path / 'afile'
+    blocker.write_text('x')
+    for out, msg in ((blocker, 'is a file, not a folder'),
+                     (blocker / 'sub', 'cannot be created')):
+        code = mod.main([str(video), '--pose2d', 'blazepose', '--pose3d',
+                         'zedo', '--out-dir', str(out)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and err[-1].startswith('error: --out-dir')
+        assert msg in err[-1]
