@@ -24,6 +24,8 @@ def main(argv=None) -> int:
     p.add_argument('--every', type=int, default=1)
     p.add_argument('--max-sequences', type=int, default=None)
     p.add_argument('--drops', type=int, nargs='+', default=[1, 3])
+    p.add_argument('--max-gap', type=int, default=25,
+                   help='gaps filled over time (0: the lifter alone)')
     p.add_argument('--out', help='JSON file for the figures')
     args = p.parse_args(argv)
     from poselift_mm.apis.keypoint_files import resolve_model_args
@@ -37,9 +39,10 @@ def main(argv=None) -> int:
     root, ann = SETS[args.set]
     seqs = load_sequences(repo_path(root), ann, frames=args.frames,
                           every=args.every, max_sequences=args.max_sequences)
-    res = missing_joint_errors(model, seqs, tuple(args.drops))
+    res = missing_joint_errors(model, seqs, tuple(args.drops),
+                               max_gap=args.max_gap)
     res.update(model=args.model, checkpoint=ckpt, set=args.set,
-               frames=args.frames, every=args.every)
+               frames=args.frames, every=args.every, max_gap=args.max_gap)
     if args.out:
         with atomic_path(args.out) as tmp:
             with open(tmp, 'w') as f:

@@ -65,13 +65,16 @@ def _errors(pred: np.ndarray, target: np.ndarray, root: int = 0):
 
 def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
                          seed: int = 0, window: int = 5,
+                         max_gap: Optional[int] = 25,
                          log=print) -> Dict[str, dict]:
     """``{'full': ..., 'drop1': ..., ...}``: for each dropped count, mm
     means of ``visible`` (joints kept), ``dropped``, and the same joints
     with the full 2D (``visible_full``, ``dropped_full``); ``frames``,
     ``seconds``; ``consistent``: the full-2D error after
     :func:`~poselift_mm.geometry.temporal.consistent_track` (``window``
-    frames; consecutive frames only make sense with ``every`` = 1)."""
+    frames; consecutive frames only make sense with ``every`` = 1).
+    ``max_gap``: ``lift_keypoints``' gap filling over time (0: none, the
+    lifter alone handles the dropped joints)."""
     from poselift_mm.apis.lift import lift_keypoints
     rng = np.random.default_rng(seed)
     from poselift_mm.geometry.temporal import consistent_track
@@ -80,7 +83,8 @@ def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
     t0 = time.time()
     for seq in sequences:
         cam = dict(image_size=seq['image_size'],
-                   intrinsics=seq['intrinsics'], keypoint_format='h36m')
+                   intrinsics=seq['intrinsics'], keypoint_format='h36m',
+                   max_gap=max_gap)
         kp, n = seq['keypoints'], len(seq['keypoints'])
         full = lift_keypoints(kp, None, model, **cam)['keypoints_3d']
         full_err.append(_errors(full, seq['target']))
