@@ -6,7 +6,8 @@ of being lifted to joints kilometres away.
 
 The bounds are deliberately loose (they catch unit and format mistakes,
 not unusual cameras): images of 16 px to 100,000 px a side; focal lengths
-of 0.05 to 100 image diagonals (about 175 deg to 0.6 deg of view); joints
+of 0.05 to 100 image diagonals (about 175 deg to 0.6 deg of view); scores
+of 0 to 100 (MMPose's models may give a little over 1); joints
 at most 2 image sizes outside the image; a person at least 2 px across.
 """
 from typing import Optional, Sequence
@@ -20,6 +21,7 @@ IMAGE_PX = (16., 1e5)
 FOCAL_DIAGONALS = (0.05, 100.)
 VIEW_MARGIN = 2.
 MIN_EXTENT_PX = 2.
+MAX_SCORE = 100.  # MMPose's SimCC / heatmap scores may pass 1
 
 
 def frame_list(bad: np.ndarray) -> str:
@@ -55,18 +57,22 @@ def check_focal(f: Sequence[float], image_size: Optional[Sequence[float]]
 
 
 def check_score_values(scores) -> None:
-    """Scores must be real numbers in [0, 1] (NaN: missing)."""
+    """Scores must be real numbers from 0 to ``MAX_SCORE`` (NaN:
+    missing). MMPose's SimCC and heatmap models give confidences somewhat
+    above 1, which the lifters clamp to 1; negative values or values past
+    ``MAX_SCORE`` are not confidences."""
     arr = np.asarray(scores)
     if arr.dtype.kind in 'bcOSU':
         raise ValueError(f'scores: expected real confidences in [0, 1], got '
                          f'dtype {arr.dtype}')
     val = arr.astype(np.float64)
-    bad = (val < 0) | (val > 1)
+    bad = (val < 0) | (val > MAX_SCORE)
     if bad.any():
         frames = bad.reshape(len(val), -1).any(1)
-        raise ValueError(f'scores: values outside [0, 1] in frames '
-                         f'{frame_list(frames)} (e.g. {val[bad][0]:g}); '
-                         'give detector confidences (0 = missing)')
+        raise ValueError(f'scores: values outside [0, {MAX_SCORE:g}] in '
+                         f'frames {frame_list(frames)} (e.g. '
+                         f'{val[bad][0]:g}); give detector confidences (0 = '
+                         'missing)')
 
 
 def check_in_view(kp, present, image_size) -> None:

@@ -21,10 +21,11 @@ def test_primitives():
         check_focal([1e-9, 1e-9], (1000, 1000))
     with pytest.raises(ValueError, match='focal length'):
         check_focal([1e-9, 1e-9], None)
-    check_score_values(np.array([[0., 0.5, 1., np.nan]]))
+    check_score_values(np.array([[0., 0.5, 1., np.nan, 1.2, 10.7]]))
     for bad, msg in ((np.ones((2, 3), bool), 'dtype bool'),
                      (np.ones((2, 3), complex), 'dtype complex'),
                      (np.array([[0.5, -0.1]]), 'outside'),
+                     (np.array([[0.5], [101.]]), r'frames \[1\]'),
                      (np.array([[0.5], [1e6]]), r'frames \[1\]')):
         with pytest.raises(ValueError, match=msg):
             check_score_values(bad)
