@@ -58,9 +58,10 @@ def drop_mask(rng: np.random.Generator, n: int, num_drop: int,
 
 
 def _errors(pred: np.ndarray, target: np.ndarray, root: int = 0):
-    """(n, K) mm, root-relative."""
-    t = target - target[:, root:root + 1]
-    return np.linalg.norm(pred - t, axis=-1) * 1000.
+    """(n, K) mm of root-relative ``pred`` against ``target`` re-rooted."""
+    from poselift_mm.evaluation.functional import joint_errors
+    from poselift_mm.geometry.pose import root_relative
+    return np.asarray(joint_errors(pred, root_relative(target, root))) * 1e3
 
 
 def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
