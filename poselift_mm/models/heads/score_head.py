@@ -237,12 +237,29 @@ class ScoreHead(BaseLiftingHead):
                    fix_translation_iters=int(round(
                        oc['fix_translation_frac'] * iters)),
                    mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis)
-        err = reprojection_error(x + T[:, None], uv_s, f_s, c_s, k_s, p_s)
-        root = x[:, r:r + 1]
+        return self.solution(x, T, uv_s, f_s, c_s, k_s, p_s, n, s)
+
+    def solution(self, x, T, uv, f, c, k, p, n: int, s: int) -> dict:
+        """Fitted poses ``x`` (N*S, K, 3) and translations ``T`` (N*S, 3)
+        -> :meth:`lift`'s dict: root-relative ``hypotheses`` (N, S, K, 3),
+        the root's ``translation`` (N, S, 3), ``reproj_error`` (N, S, K)
+        px against ``uv`` (N*S, K, 2), ``root_offset`` (N, S, 3)."""
+        err = reprojection_error(x + T[:, None], uv, f, c, k, p)
+        root = x[:, self.root_index:self.root_index + 1]
         return dict(hypotheses=(x - root).reshape(n, s, -1, 3),
                     translation=(T[:, None] + root).reshape(n, s, 3),
                     reproj_error=err.reshape(n, s, -1),
                     root_offset=root.reshape(n, s, 3))
+
+    def choose(self, hyps, reproj, conf, cfg: dict):
+        """:meth:`aggregate` of (N, S, K, 3) hypotheses -> the deployable
+        pose (N, K, 3) and one hypothesis index (N,) for its root position:
+        the chosen one, or for the per-joint or averaged aggregates the
+        best-reprojecting one."""
+        agg, best = self.aggregate(hyps, reproj, conf, cfg)
+        fallback = aggregate_hypotheses(hyps, 'min_reproj', reproj=reproj,
+                                        conf=conf)[1]
+        return agg, torch.where(best >= 0, best, fallback)
 
     def warm_lift(self, uv, conf, f, c, k, p, x_prev, t_prev,
                   test_cfg: Optional[dict] = None) -> dict:
@@ -253,7 +270,7 @@ class ScoreHead(BaseLiftingHead):
         ``warm_start['t_start']`` to the OIL's ``t_end``. Returns
         :meth:`lift`'s dict with one hypothesis."""
         cfg = self.check_test_cfg(test_cfg)
-        wc, oc, r = cfg['warm_start'], cfg['oil'], self.root_index
+        wc, oc = cfg['warm_start'], cfg['oil']
         rays = pixels_to_rays(uv, f[:, None], c[:, None],
                               None if k is None else k[:, None],
                               None if p is None else p[:, None])
@@ -262,11 +279,7 @@ class ScoreHead(BaseLiftingHead):
                    iters=int(wc['iters']), t_start=wc['t_start'],
                    t_end=oc['t_end'], fix_translation_iters=0,
                    mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis)
-        err = reprojection_error(x + T[:, None], uv, f, c, k, p)
-        root = x[:, r:r + 1]
-        return dict(hypotheses=(x - root)[:, None],
-                    translation=(T[:, None] + root), reproj_error=err[:, None],
-                    root_offset=root)
+        return self.solution(x, T, uv, f, c, k, p, len(x), 1)
 
     def lift_windows(self, uv, conf, f, c, k, p, cfg) -> dict:
         """Warm-started fit of windows ``uv`` (B, T, K, 2) px, ``conf``
@@ -277,12 +290,8 @@ class ScoreHead(BaseLiftingHead):
         for i in range(t):
             if x_prev is None:
                 o = self.lift(uv[:, i], conf[:, i], f, c, k, p, cfg)
-                _, best = self.aggregate(o['hypotheses'], o['reproj_error'],
-                                         conf[:, i], cfg)
-                fb = aggregate_hypotheses(o['hypotheses'], 'min_reproj',
-                                          reproj=o['reproj_error'],
-                                          conf=conf[:, i])[1]
-                idx = torch.where(best >= 0, best, fb)
+                _, idx = self.choose(o['hypotheses'], o['reproj_error'],
+                                     conf[:, i], cfg)
                 o = {key: v[torch.arange(b), idx][:, None]
                      for key, v in o.items()}
             else:
@@ -383,12 +392,7 @@ class ScoreHead(BaseLiftingHead):
             out = {key: torch.cat([q[key] for q in parts])
                    for key in parts[0]}
         hyps, reproj = out['hypotheses'], out['reproj_error']
-        agg, best = self.aggregate(hyps, reproj, cf, cfg)
-        # the root position of the chosen hypothesis; for the per-joint
-        # or averaged aggregates, that of the best-reprojecting one
-        fallback = aggregate_hypotheses(hyps, 'min_reproj', reproj=reproj,
-                                        conf=cf)[1]
-        idx = torch.where(best >= 0, best, fallback)
+        agg, idx = self.choose(hyps, reproj, cf, cfg)
         trans = out['translation'][torch.arange(len(idx)), idx]
         # (B*T, ...) -> (B, [T,] ...), hypotheses (B, S, [T,] ...)
         sq = (lambda v: v.reshape(b, *v.shape[1:])) if t == 1 else (  # noqa
