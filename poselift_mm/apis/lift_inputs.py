@@ -188,9 +188,11 @@ def prepare_track(keypoints, scores=None, keypoint_format: str = 'auto',
     # a frame without a person: lifted for its neighbours' windows only
     lost = ~present
     if lost.any():
-        near = np.flatnonzero(present)
-        take = near[np.abs(near[None] - np.flatnonzero(lost)[:, None])
-                    .argmin(1)]
+        near, gone = np.flatnonzero(present), np.flatnonzero(lost)
+        hi = np.clip(np.searchsorted(near, gone), 0, len(near) - 1)
+        lo = np.clip(hi - 1, 0, len(near) - 1)  # nearest present frame,
+        take = np.where(gone - near[lo] <= near[hi] - gone,  # the earlier
+                        near[lo], near[hi])                   # on a tie
         kp[lost] = np.where(filled[lost][..., None], kp[lost], kp[take])
     return dict(keypoints=kp.astype(np.float32),
                 scores=sc.astype(np.float32), present=present,
