@@ -11,6 +11,8 @@ import json
 from poselift_mm.utils.launch import quiet_warnings, run_tool
 
 SETS = dict(s8=('data/h36m_mocap', 'annotation_body3d/fps50/h36m_val.npz'),
+            train=('data/h36m_mocap',
+                   'annotation_body3d/fps50/h36m_train.npz'),
             cmu=('data/cmu_h36m', 'annotation_body3d/fps50/h36m_test.npz'))
 
 
@@ -23,7 +25,10 @@ def main(argv=None) -> int:
                    help='first frames of each sequence (default: all)')
     p.add_argument('--every', type=int, default=1)
     p.add_argument('--max-sequences', type=int, default=None)
-    p.add_argument('--drops', type=int, nargs='+', default=[1, 3])
+    p.add_argument('--sequence-step', type=int, default=1,
+                   help='every n-th sequence')
+    p.add_argument('--drops', type=int, nargs='*', default=[1, 3],
+                   help='joints dropped per frame (none: full 2D only)')
     p.add_argument('--max-gap', type=int, default=25,
                    help='gaps filled over time (0: the lifter alone)')
     p.add_argument('--out', help='JSON file for the figures')
@@ -38,7 +43,8 @@ def main(argv=None) -> int:
     from poselift_mm.apis.model_zoo import repo_path
     root, ann = SETS[args.set]
     seqs = load_sequences(repo_path(root), ann, frames=args.frames,
-                          every=args.every, max_sequences=args.max_sequences)
+                          every=args.every, max_sequences=args.max_sequences,
+                          sequence_step=args.sequence_step)
     res = missing_joint_errors(model, seqs, tuple(args.drops),
                                max_gap=args.max_gap)
     res.update(model=args.model, checkpoint=ckpt, set=args.set,

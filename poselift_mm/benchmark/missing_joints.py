@@ -19,11 +19,12 @@ __all__ = ['load_sequences', 'drop_mask', 'missing_joint_errors']
 
 def load_sequences(data_root: str, ann_file: str, frames: Optional[int] =
                    None, every: int = 1, max_sequences: Optional[int] =
-                   None) -> List[dict]:
+                   None, sequence_step: int = 1) -> List[dict]:
     """The annotation's sequences (one per image folder: subject, action,
     camera) as ``dict(name, keypoints (n, 17, 2) px, target (n, 17, 3) m,
     image_size (w, h), intrinsics dict(f, c))``: the first ``frames`` (None:
-    all) of each, then every ``every``-th."""
+    all) of each, then every ``every``-th; every ``sequence_step``-th
+    sequence, at most ``max_sequences``."""
     from poselift_mm.geometry import camera_from_pkl
     from poselift_mm.utils.datafile import load_npz, load_pickle
     ann = load_npz(osp.join(data_root, ann_file), ('imgname', 'part', 'S'))
@@ -32,7 +33,7 @@ def load_sequences(data_root: str, ann_file: str, frames: Optional[int] =
     folders = np.array([n.split('/')[-2] for n in ann['imgname']])
     _, first = np.unique(folders, return_index=True)
     out = []
-    for start in sorted(first)[:max_sequences]:
+    for start in sorted(first)[::sequence_step][:max_sequences]:
         name = folders[start]
         idx = np.flatnonzero(folders == name)[:frames][::every]
         subject = name.split('_')[0]
