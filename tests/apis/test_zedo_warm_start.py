@@ -57,3 +57,11 @@ def test_zero_warm_steps_keep_the_previous_solution(models):
     assert out['hypotheses'].shape == (1, 1, 17, 3)
     torch.testing.assert_close(out['hypotheses'][:, 0], x_prev)
     torch.testing.assert_close(out['translation'][:, 0], t_prev)
+
+
+@pytest.mark.parametrize('bad', [dict(iters=10), dict(iters=-1, t_start=.05),
+                                 dict(iters=3, t_start=0.), 'yes'])
+def test_bad_warm_start_is_named(models, bad):
+    _, warm = models
+    with pytest.raises(ValueError, match='test_cfg.warm_start must be'):
+        warm.head.check_test_cfg({**warm.test_cfg, 'warm_start': bad})

@@ -145,6 +145,13 @@ class ScoreHead(BaseLiftingHead):
                              f"{cfg['aggregate']!r}")
         cfg['ipo'] = {**DEFAULT_IPO, **(cfg.get('ipo') or {})}
         cfg['oil'] = {**DEFAULT_OIL, **(cfg.get('oil') or {})}
+        warm = cfg.get('warm_start')
+        if warm is not None and not (
+                isinstance(warm, dict) and set(warm) == {'iters', 't_start'}
+                and int(warm['iters']) >= 0 and float(warm['t_start']) > 0):
+            raise ValueError('ScoreHead: test_cfg.warm_start must be None or '
+                             'dict(iters=N >= 0, t_start=t > 0), got '
+                             f'{warm!r}')
         return cfg
 
     @property
