@@ -15,12 +15,14 @@ undecidable track is refused naming ``--format``. The output: a results
 file of :mod:`poselift_mm.apis.output_schema` (root-relative camera-frame
 metres), optionally rendered (:mod:`poselift_mm.apis.results_video`).
 """
-import json
 import os.path as osp
 import pickle
 import time
 
 import numpy as np
+
+from poselift_mm.utils.json_stream import load_json_streamed
+from .person_tracks import split_tracks, stacked
 
 __all__ = ['FORMATS', 'LiftFileError', 'InputError', 'read_track',
            'read_tracks', 'track_span',
@@ -51,6 +53,41 @@ def _instances(frame, i: int, path: str) -> list:
             raise InputError(f'{path}: frame {i}, instance {j} has no '
                              '"keypoints"')
     return frame
+
+
+def _numeric(value):
+    """A JSON list of numbers -> a float64 array; anything else (ragged,
+    bool, strings, null) unchanged, for the checks that name it."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return value
+    if arr.dtype.kind not in 'iuf' or not arr.ndim:
+        return value
+    return arr.astype(np.float64)
+
+
+def _compact_instance(inst):
+    """An MMPose instance -> only what lifting reads (keypoints and
+    keypoint_scores as arrays, track_id)."""
+    if not isinstance(inst, dict) or 'keypoints' not in inst:
+        return inst
+    out = {k: _numeric(inst[k]) for k in ('keypoints', 'keypoint_scores')
+           if k in inst}
+    if 'track_id' in inst:
+        out['track_id'] = inst['track_id']
+    return out
+
+
+def _compact_frame(frame):
+    """A frame of an MMPose prediction file (a list of instances, a dict
+    with "instances", or one instance) with compact instances."""
+    if isinstance(frame, list):
+        return [_compact_instance(i) for i in frame]
+    if isinstance(frame, dict) and isinstance(frame.get('instances'), list):
+        return dict(frame, instances=[_compact_instance(i)
+                                      for i in frame['instances']])
+    return _compact_instance(frame)
 
 
 def _dataset_name(value, path: str, key: str):
@@ -86,7 +123,6 @@ def read_tracks(path: str) -> dict:
     file's ``frame_id`` values, else 0..N-1), ``dataset`` (the dataset /
     format name the file gives, or None). Frames without a person belong
     to no track."""
-    from .person_tracks import split_tracks
     if not osp.isfile(path):
         raise InputError(f'{path}: input file does not exist')
     ext = osp.splitext(path)[1].lower()
@@ -107,9 +143,11 @@ def read_tracks(path: str) -> dict:
     if ext != '.json':
         raise InputError(f'{path}: unsupported input type {ext!r} (use '
                          '.npz or .json)')
-    try:
-        with open(path) as f:
-            data = json.load(f)
+    try:  # one frame at a time, each made compact (a long file's lists
+        # of Python floats would take about 8x its size)
+        data = load_json_streamed(path, {
+            '': _compact_frame, 'instance_info': _compact_frame,
+            'keypoints': _numeric, 'scores': _numeric})
     except (OSError, ValueError, RecursionError) as err:
         raise InputError(f'{path}: cannot read the JSON ({err})') from None
     dataset = None
@@ -171,17 +209,30 @@ def _one_track(keypoints, scores, path: str, dataset=None) -> dict:
                          ' array of frames')
     n = len(keypoints)
     return dict(tracks=[dict(track_id=0, frames=np.arange(n),
-                             keypoints=keypoints, scores=scores)],
+                             keypoints=stacked(keypoints),
+                             scores=None if scores is None
+                             else stacked(scores))],
                 frame_ids=list(range(n)), dataset=dataset)
 
 
 def track_span(track: dict, num_joints: int):
     """A track's keypoints and scores over the frames from its first to
-    its last: ``(keypoints (n, K, 2) list of frames, scores (n, K) list or
-    None, first)``; frames inside the span without the person are all-NaN
-    (missing), so their gap is filled over time and gets no instance."""
+    its last: ``(keypoints (n, K, 2), scores (n, K) or None, first)``,
+    arrays when the track's are (:func:`~poselift_mm.apis.person_tracks.
+    stacked`), else lists of frames;
+    frames inside the span without the person are all-NaN (missing), so
+    their gap is filled over time and gets no instance."""
     frames = np.asarray(track['frames'])
     first, n = int(frames[0]), int(frames[-1] - frames[0] + 1)
+    sc = track['scores']
+    if isinstance(track['keypoints'], np.ndarray) and (
+            sc is None or isinstance(sc, np.ndarray)):
+        kp = np.full((n, ) + track['keypoints'].shape[1:], np.nan)
+        kp[frames - first] = track['keypoints']
+        if sc is not None:
+            sc = np.zeros((n, ) + sc.shape[1:])
+            sc[frames - first] = track['scores']
+        return kp, sc, first
     gap = [[float('nan')] * 2] * num_joints
     kp = [gap] * n
     sc = None if track['scores'] is None else [[0.] * num_joints] * n

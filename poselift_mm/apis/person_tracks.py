@@ -7,7 +7,8 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-__all__ = ['keypoint_box', 'box_iou', 'iou_track_ids', 'split_tracks']
+__all__ = ['keypoint_box', 'box_iou', 'iou_track_ids', 'stacked',
+           'split_tracks']
 
 
 def keypoint_box(keypoints, scores=None) -> Optional[np.ndarray]:
@@ -65,6 +66,19 @@ def iou_track_ids(boxes: Sequence[List[Optional[np.ndarray]]],
     return out
 
 
+def stacked(frames: Sequence):
+    """Per-frame values -> one (n, ...) float64 array when every frame is a
+    float64 array of one shape (a compact track), else ``frames`` as they
+    are (the lifter's checks name ragged or non-numeric frames)."""
+    if not len(frames) or isinstance(frames, np.ndarray):
+        return frames
+    first = frames[0]
+    if all(isinstance(f, np.ndarray) and f.dtype == np.float64
+           and f.shape == first.shape for f in frames):
+        return np.stack(frames)
+    return frames
+
+
 def split_tracks(instances: Sequence[Sequence[dict]], path: str,
                  error=ValueError) -> List[dict]:
     """Per frame, MMPose instance dicts (``keypoints``, optional
@@ -101,7 +115,7 @@ def split_tracks(instances: Sequence[Sequence[dict]], path: str,
                         '"keypoint_scores" while others have')
         out.append(dict(
             track_id=int(tid), frames=np.array([f for f, _ in items]),
-            keypoints=[inst['keypoints'] for _, inst in items],
-            scores=[inst['keypoint_scores'] for _, inst in items]
+            keypoints=stacked([inst['keypoints'] for _, inst in items]),
+            scores=stacked([inst['keypoint_scores'] for _, inst in items])
             if all(have) else None))
     return out
