@@ -12,7 +12,9 @@ One command measures every table and plot of ``docs/benchmarks.md``:
 * speed: poses/s and latency of the models' lifting step on synthetic
   input, over batch size, sampling steps / iterations, hypotheses and
   window length; peak RSS; FLOPs of a call against the machine's measured
-  matmul rate; fitted cost growth.
+  matmul rate; fitted cost growth;
+* long inputs: ``tools/lift.py`` on 2k, 20k and 200k frames of one
+  person, its frames/s and peak memory (:mod:`.long_input`).
 
 Each job runs in its own process (``python -m poselift_mm.benchmark.worker``:
 its peak RSS is its own) and its result is appended to
@@ -32,16 +34,19 @@ import sys
 import time
 
 from poselift_mm.apis.model_zoo import repo_root
+from .long_input import LONG_MODELS, run_long_input
 from .report import write_report
 from .runners import run_accuracy, run_in_subprocess, run_setting, run_train
 from .speed import run_speed
 from .table import MODELS, SETS, STRIDES, TRAIN, slug
 
-__all__ = ['accuracy_jobs', 'speed_jobs', 'train_jobs', 'all_jobs',
+__all__ = ['accuracy_jobs', 'speed_jobs', 'train_jobs', 'long_input_jobs',
+           'all_jobs',
            'run_job_here', 'load_results', 'append_result', 'run_suite']
 
 JOB_RUNNERS = dict(accuracy=run_accuracy, speed=run_speed, train=run_train,
-                   setting=run_setting)
+                   setting=run_setting, long=run_long_input)
+LONG_FRAMES = (2000, 20000, 200000)
 GT_ONLY_OPTIONS = {'test_dataloader.dataset.keypoint_2d_det_file': None}
 
 
@@ -122,8 +127,18 @@ def train_jobs(quick: bool) -> list:
             for m in MODELS if m.checkpoint_rel() == TRAIN]
 
 
+def long_input_jobs(quick: bool) -> list:
+    """``tools/lift.py`` on long inputs (:mod:`.long_input`): every
+    released main-job lifter at each of :data:`LONG_FRAMES` (``quick``:
+    the shortest only)."""
+    frames = LONG_FRAMES[:1] if quick else LONG_FRAMES
+    return [dict(kind='long', id=f'long/{model}/{n}', model=model, frames=n)
+            for n in frames for model in LONG_MODELS]
+
+
 def all_jobs(quick: bool) -> list:
-    return train_jobs(quick) + accuracy_jobs(quick) + speed_jobs(quick)
+    return (train_jobs(quick) + accuracy_jobs(quick) + speed_jobs(quick)
+            + long_input_jobs(quick))
 
 
 def run_job_here(job: dict) -> dict:
