@@ -31,6 +31,12 @@ def main(argv=None) -> int:
                    help='joints dropped per frame (none: full 2D only)')
     p.add_argument('--max-gap', type=int, default=25,
                    help='gaps filled over time (0: the lifter alone)')
+    p.add_argument('--det-file', help='detected 2D (N, 17, 3) under the '
+                   "set's data root, e.g. joint_2d_det_files/fps50/"
+                   'h36m_val_det_strong.npy (default: the exact 2D)')
+    p.add_argument('--tolerances', type=float, nargs='*', default=[0.],
+                   help="temporal consistency's bone-length tolerances "
+                   'to measure')
     p.add_argument('--out', help='JSON file for the figures')
     args = p.parse_args(argv)
     from poselift_mm.apis.keypoint_files import resolve_model_args
@@ -44,10 +50,13 @@ def main(argv=None) -> int:
     root, ann = SETS[args.set]
     seqs = load_sequences(repo_path(root), ann, frames=args.frames,
                           every=args.every, max_sequences=args.max_sequences,
-                          sequence_step=args.sequence_step)
+                          sequence_step=args.sequence_step,
+                          det_file=args.det_file)
     res = missing_joint_errors(model, seqs, tuple(args.drops),
-                               max_gap=args.max_gap)
+                               max_gap=args.max_gap,
+                               tolerances=tuple(args.tolerances))
     res.update(model=args.model, checkpoint=ckpt, set=args.set,
+               det_file=args.det_file,
                frames=args.frames, every=args.every, max_gap=args.max_gap)
     if args.out:
         with atomic_path(args.out) as tmp:

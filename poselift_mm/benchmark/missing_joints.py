@@ -19,15 +19,25 @@ __all__ = ['load_sequences', 'drop_mask', 'missing_joint_errors']
 
 def load_sequences(data_root: str, ann_file: str, frames: Optional[int] =
                    None, every: int = 1, max_sequences: Optional[int] =
-                   None, sequence_step: int = 1) -> List[dict]:
+                   None, sequence_step: int = 1,
+                   det_file: Optional[str] = None) -> List[dict]:
     """The annotation's sequences (one per image folder: subject, action,
-    camera) as ``dict(name, keypoints (n, 17, 2) px, target (n, 17, 3) m,
-    image_size (w, h), intrinsics dict(f, c))``: the first ``frames`` (None:
-    all) of each, then every ``every``-th; every ``sequence_step``-th
-    sequence, at most ``max_sequences``."""
+    camera) as ``dict(name, keypoints (n, 17, 2) px, scores (n, 17) or
+    None, target (n, 17, 3) m, image_size (w, h), intrinsics dict(f,
+    c))``: the first ``frames`` (None: all) of each, then every
+    ``every``-th; every ``sequence_step``-th sequence, at most
+    ``max_sequences``. ``det_file`` (under ``data_root``): detected 2D
+    (N, 17, 3) px + score, row for row with the annotation (e.g.
+    ``tools/make_noisy_2d.py``'s), instead of the exact 2D."""
     from poselift_mm.geometry import camera_from_pkl
-    from poselift_mm.utils.datafile import load_npz, load_pickle
+    from poselift_mm.utils.datafile import load_npy, load_npz, load_pickle
     ann = load_npz(osp.join(data_root, ann_file), ('imgname', 'part', 'S'))
+    det = None
+    if det_file is not None:
+        det = load_npy(osp.join(data_root, det_file))
+        if det.shape != (len(ann['part']), 17, 3):
+            raise ValueError(f'{det_file}: shape {det.shape}, expected '
+                             f'({len(ann["part"])}, 17, 3)')
     cams = load_pickle(osp.join(data_root, 'annotation_body3d',
                                 'cameras.pkl'))
     folders = np.array([n.split('/')[-2] for n in ann['imgname']])
@@ -39,7 +49,10 @@ def load_sequences(data_root: str, ann_file: str, frames: Optional[int] =
         subject = name.split('_')[0]
         cam = camera_from_pkl(cams, subject, name.rsplit('.', 1)[1])
         out.append(dict(
-            name=name, keypoints=ann['part'][idx, :, :2].astype(np.float64),
+            name=name, keypoints=(ann['part'] if det is None else det)[
+                idx, :, :2].astype(np.float64),
+            scores=None if det is None else det[idx, :, 2].astype(
+                np.float64),
             target=ann['S'][idx, :, :3].astype(np.float64),
             image_size=(float(cam['w']), float(cam['h'])),
             intrinsics=dict(f=np.ravel(cam['f']), c=np.ravel(cam['c']))))
@@ -68,19 +81,24 @@ def _errors(pred: np.ndarray, target: np.ndarray, root: int = 0):
 def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
                          seed: int = 0, window: int = 5,
                          max_gap: Optional[int] = 25,
-                         log=print) -> Dict[str, dict]:
+                         tolerances=(0., ), log=print) -> Dict[str, dict]:
     """``{'full': ..., 'drop1': ..., ...}``: for each dropped count, mm
     means of ``visible`` (joints kept), ``dropped``, and the same joints
     with the full 2D (``visible_full``, ``dropped_full``); ``frames``,
     ``seconds``; ``consistent``: the full-2D error after
     :func:`~poselift_mm.geometry.temporal.consistent_track` (``window``
-    frames; consecutive frames only make sense with ``every`` = 1).
+    frames; consecutive frames only make sense with ``every`` = 1), and
+    ``consistent_variants``: {name: mm} of its bone-length ``tolerances``
+    ('tol0.05' ...) and of smoothing alone ('smoothed').
     ``max_gap``: ``lift_keypoints``' gap filling over time (0: none, the
     lifter alone handles the dropped joints)."""
     from poselift_mm.apis.lift import lift_keypoints
     rng = np.random.default_rng(seed)
     from poselift_mm.geometry.temporal import consistent_track
     full_err, cons_err = [], []
+    variants = {f'tol{t:g}': t for t in tolerances}
+    variants['smoothed'] = None
+    var_err = {name: [] for name in variants}
     res = {d: dict(vis=[], drop=[], mask=[]) for d in drops}
     t0 = time.time()
     for seq in sequences:
@@ -88,13 +106,17 @@ def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
                    intrinsics=seq['intrinsics'], keypoint_format='h36m',
                    max_gap=max_gap)
         kp, n = seq['keypoints'], len(seq['keypoints'])
-        full = lift_keypoints(kp, None, model, **cam)['keypoints_3d']
+        scores = seq.get('scores')
+        full = lift_keypoints(kp, scores, model, **cam)['keypoints_3d']
         full_err.append(_errors(full, seq['target']))
         cons_err.append(_errors(consistent_track(full, None, window),
                                 seq['target']))
+        for name, tol in variants.items():
+            var_err[name].append(_errors(consistent_track(
+                full, None, window, tolerance=tol), seq['target']))
         for d in drops:
             mask = drop_mask(rng, n, d)
-            sc = np.where(mask, 0., 1.)
+            sc = np.where(mask, 0., 1. if scores is None else scores)
             moved = kp + np.where(mask[..., None], 300., 0.)
             pred = lift_keypoints(moved, sc, model, **cam)['keypoints_3d']
             res[d]['vis'].append(_errors(pred, seq['target']))
@@ -103,7 +125,9 @@ def missing_joint_errors(model, sequences: List[dict], drops=(1, 3),
     out = dict(full=dict(all=float(full_err.mean()),
                          frames=int(len(full_err))),
                consistent=dict(all=float(np.concatenate(cons_err).mean()),
-                               window=window))
+                               window=window),
+               consistent_variants={k: float(np.concatenate(v).mean())
+                                    for k, v in var_err.items()})
     for d in drops:
         err = np.concatenate(res[d]['vis'])
         mask = np.concatenate(res[d]['mask'])

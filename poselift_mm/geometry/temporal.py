@@ -32,10 +32,13 @@ def bone_lengths(kp3d, parents: Sequence[int] = H36M17_PARENTS
 
 
 def hold_bone_lengths(kp3d, parents: Sequence[int] = H36M17_PARENTS,
-                      lengths: Optional[np.ndarray] = None) -> np.ndarray:
+                      lengths: Optional[np.ndarray] = None,
+                      tolerance: float = 0.) -> np.ndarray:
     """(N, K, 3) -> the same poses with every bone at ``lengths`` (K,)
-    (default: its median over the N frames), each bone keeping its
-    direction; joints are placed from the root outwards."""
+    (default: its median over the N frames), or with ``tolerance`` > 0
+    within ``lengths * (1 +- tolerance)`` (a bone inside that band keeps
+    its length), each bone keeping its direction; joints are placed from
+    the root outwards."""
     kp = np.asarray(kp3d, np.float64)
     if lengths is None:
         lengths = np.median(bone_lengths(kp, parents), axis=0)
@@ -46,7 +49,9 @@ def hold_bone_lengths(kp3d, parents: Sequence[int] = H36M17_PARENTS,
         d = kp[:, j] - kp[:, p]
         n = np.linalg.norm(d, axis=-1, keepdims=True)
         unit = np.where(n > 1e-9, d / np.maximum(n, 1e-9), 0.)
-        out[:, j] = out[:, p] + unit * lengths[j]
+        length = np.clip(n, lengths[j] * (1. - tolerance),
+                         lengths[j] * (1. + tolerance))
+        out[:, j] = out[:, p] + unit * length
     return out
 
 
@@ -73,12 +78,14 @@ def smoothing_window(fps: Optional[float], seconds: float = 0.1) -> int:
 
 
 def consistent_track(kp3d, present=None, window: int = 5,
-                     parents: Sequence[int] = H36M17_PARENTS) -> np.ndarray:
+                     parents: Sequence[int] = H36M17_PARENTS,
+                     tolerance: Optional[float] = 0.) -> np.ndarray:
     """A lifted track (N, K, 3) root-relative made consistent: smoothed
     over ``window`` frames, then each bone at its median length over the
-    frames with a person (``present`` (N,) bool; None: all). Runs of
-    frames with a person are smoothed separately; frames without one are
-    returned unchanged."""
+    frames with a person (``present`` (N,) bool; None: all), or within
+    ``tolerance`` of it (:func:`hold_bone_lengths`; None: smoothing
+    only). Runs of frames with a person are smoothed separately; frames
+    without one are returned unchanged."""
     kp = np.asarray(kp3d, np.float64)
     present = np.ones(len(kp), bool) if present is None else \
         np.asarray(present, bool)
@@ -88,8 +95,11 @@ def consistent_track(kp3d, present=None, window: int = 5,
     edges = np.flatnonzero(np.diff(np.r_[0, present.astype(int), 0]))
     for a, b in zip(edges[::2], edges[1::2]):
         out[a:b] = smooth_track(kp[a:b], window)
+    if tolerance is None:
+        return out
     lengths = np.median(bone_lengths(out[present], parents), axis=0)
-    out[present] = hold_bone_lengths(out[present], parents, lengths)
+    out[present] = hold_bone_lengths(out[present], parents, lengths,
+                                     tolerance)
     return out
 
 

@@ -47,3 +47,24 @@ def test_consistent_track_leaves_absent_frames():
 def test_smoothing_window_about_a_tenth_of_a_second():
     assert [smoothing_window(f) for f in (None, 12, 25, 30, 50, 100)] == \
         [3, 3, 3, 5, 5, 11]
+
+
+def test_bone_length_tolerance_is_a_band_around_the_median():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 17, 3))
+    med = np.median(bone_lengths(x), 0)
+    b = hold_bone_lengths(x, tolerance=0.1)
+    got, orig = bone_lengths(b)[:, 1:], bone_lengths(x)[:, 1:]
+    lo, hi = 0.9 * med[1:], 1.1 * med[1:]
+    assert (got >= lo - 1e-9).all() and (got <= hi + 1e-9).all()
+    inside = (orig >= lo) & (orig <= hi)
+    assert inside.any() and (~inside).any()
+    np.testing.assert_allclose(got[inside], orig[inside])  # kept as is
+    np.testing.assert_allclose(hold_bone_lengths(x, tolerance=0.),
+                               hold_bone_lengths(x))
+
+
+def test_consistent_track_without_hold_only_smooths():
+    x = np.random.default_rng(4).normal(size=(12, 17, 3))
+    np.testing.assert_allclose(consistent_track(x, None, 5, tolerance=None),
+                               smooth_track(x, 5))
