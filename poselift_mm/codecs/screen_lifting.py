@@ -5,12 +5,19 @@ root-relative 3D target) that also passes the 2D confidences on.
 A codec's ``instance_mapping_table`` replaces ``PackPoseInputs``' own, and
 ``VideoPoseLifting``'s lacks ``keypoints_visible``, so with it the detector
 scores never reach the model; DiffPose scales its uv noise by them.
+
+``keypoint_space`` chooses the 2D the model sees (the input ablation of
+``docs/benchmarks.md``): 'screen' (the above; the image position is kept),
+'root' (the same, minus the root joint's 2D in each frame: root-centred) or
+'camera' (``(x - c) / f``, :func:`~poselift_mm.geometry.screen.
+pixels_to_camera`; without intrinsics in ``camera_param`` a pinhole with f
+= the image diagonal and c = the image centre).
 """
 import numpy as np
 from mmpose.codecs import VideoPoseLifting
 from mmpose.registry import KEYPOINT_CODECS
 
-from poselift_mm.geometry.screen import pixels_to_screen
+from poselift_mm.geometry.screen import pixels_to_camera, pixels_to_screen
 
 __all__ = ['ScreenPoseLifting']
 
@@ -27,6 +34,29 @@ class ScreenPoseLifting(VideoPoseLifting):
         keypoints_gmm='keypoints_gmm',
         lifting_target='lifting_target',
         lifting_target_visible='lifting_target_visible')
+    KEYPOINT_SPACES = ('screen', 'root', 'camera')
+
+    def __init__(self, *args, keypoint_space: str = 'screen', **kwargs):
+        super().__init__(*args, **kwargs)
+        if keypoint_space not in self.KEYPOINT_SPACES:
+            raise ValueError(f'ScreenPoseLifting: keypoint_space must be '
+                             f'one of {self.KEYPOINT_SPACES}, got '
+                             f'{keypoint_space!r}')
+        self.keypoint_space = keypoint_space
+
+    def _space(self, labels, keypoints, camera_param):
+        """Screen ``labels`` (..., K, 2) in ``keypoint_space``."""
+        if self.keypoint_space == 'root':
+            roots = list(np.ravel(self.root_index))  # MMPose: a list
+            return labels - labels[..., roots, :].mean(-2, keepdims=True)
+        if self.keypoint_space == 'camera':
+            w, h = float(camera_param['w']), float(camera_param['h'])
+            f = camera_param.get('f', [np.hypot(w, h)] * 2)
+            c = camera_param.get('c', [w / 2, h / 2])
+            kp = np.asarray(keypoints, np.float64)
+            return pixels_to_camera(kp, f, c).reshape(labels.shape).astype(
+                labels.dtype)
+        return labels
 
     def encode(self, keypoints, keypoints_visible=None, lifting_target=None,
                lifting_target_visible=None, camera_param=None,
@@ -42,6 +72,9 @@ class ScreenPoseLifting(VideoPoseLifting):
         encoded = super().encode(keypoints, keypoints_visible,
                                  lifting_target, lifting_target_visible,
                                  camera_param)
+        if self.keypoint_space != 'screen':
+            encoded['keypoint_labels'] = self._space(
+                encoded['keypoint_labels'], keypoints, camera_param)
         if keypoints_gmm is not None:
             gmm = np.array(keypoints_gmm, np.float32)
             gmm[..., 1:3] = pixels_to_screen(gmm[..., 1:3],

@@ -7,7 +7,8 @@ import torch
 
 from .checks import as_float64
 
-__all__ = ['pixels_to_screen', 'screen_to_pixels', 'topdown_heatmap_affine']
+__all__ = ['pixels_to_screen', 'screen_to_pixels', 'pixels_to_camera',
+           'topdown_heatmap_affine']
 
 
 def pixels_to_screen(xy_px, w, h):
@@ -25,6 +26,17 @@ def screen_to_pixels(uv, w, h):
     x, y = (u + 1) * w / 2, (v + h / w) * w / 2
     return torch.stack([x, y], -1) if torch.is_tensor(uv) else \
         np.stack([x, y], -1)
+
+
+def pixels_to_camera(xy_px, f, c):
+    """(..., 2) px -> normalised image-plane coordinates ``(x - c) / f``
+    (the ray's slope, Hartley & Zisserman, Multiple View Geometry, 2nd ed.,
+    Sec. 6.1: independent of the intrinsics); ``f``, ``c`` (2,) px."""
+    f = np.asarray(f, np.float64).reshape(2)
+    c = np.asarray(c, np.float64).reshape(2)
+    if torch.is_tensor(xy_px):
+        return (xy_px - xy_px.new_tensor(c)) / xy_px.new_tensor(f)
+    return (np.asarray(xy_px) - c) / f
 
 
 def topdown_heatmap_affine(bbox_centers, bbox_scales, heatmap_size,

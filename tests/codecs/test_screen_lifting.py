@@ -76,3 +76,37 @@ def test_per_frame_gmm_reaches_the_head_in_screen_units():
                                atol=1e-6)
     np.testing.assert_allclose(seen['scale'][0, :, :2].numpy(),
                                gmm[0, :, 0, 3:5], atol=0)
+
+
+def _encode(space, cam):
+    from poselift_mm.codecs import ScreenPoseLifting
+    c = ScreenPoseLifting(num_keypoints=17, zero_center=True, root_index=0,
+                          remove_root=False, reshape_keypoints=False,
+                          keypoint_space=space)
+    kp = np.random.default_rng(0).uniform(0, 900, (1, 17, 2))
+    out = c.encode(kp.astype(np.float32), np.ones((1, 17)),
+                   np.zeros((1, 17, 3)), np.ones((1, 17)), dict(cam))
+    return kp, out['keypoint_labels']
+
+
+def test_keypoint_spaces():
+    cam = dict(w=1000, h=800, f=np.array([[1100.], [1120.]]),
+               c=np.array([[510.], [390.]]))
+    kp, screen = _encode('screen', cam)
+    np.testing.assert_allclose(screen[0, :, 0], 2 * kp[0, :, 0] / 1000 - 1,
+                               rtol=1e-6)
+    _, root = _encode('root', cam)
+    np.testing.assert_allclose(root, screen - screen[:, :1], atol=1e-6)
+    assert not root[:, 0].any()
+    _, camera = _encode('camera', cam)
+    np.testing.assert_allclose(camera[0], (kp[0] - [510, 390]) / [1100, 1120],
+                               rtol=1e-5)
+    # no intrinsics: a pinhole with f = the image diagonal, c the centre
+    _, default = _encode('camera', dict(w=1000, h=800))
+    np.testing.assert_allclose(default[0], (kp[0] - [500, 400]) /
+                               np.hypot(1000, 800), rtol=1e-5)
+
+
+def test_unknown_keypoint_space_is_refused():
+    with pytest.raises(ValueError, match="keypoint_space must be one of"):
+        _encode('pixels', dict(w=10, h=10))
