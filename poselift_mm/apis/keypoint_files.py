@@ -17,6 +17,7 @@ metres), optionally rendered (:mod:`poselift_mm.apis.results_video`).
 """
 import os.path as osp
 import pickle
+import sys
 import time
 
 import numpy as np
@@ -25,7 +26,7 @@ from poselift_mm.utils.json_stream import load_json_streamed
 from .person_tracks import split_tracks, stacked
 
 __all__ = ['FORMATS', 'LiftFileError', 'InputError', 'read_track',
-           'read_tracks', 'track_span',
+           'read_tracks',
            'read_input', 'input_format', 'write_output', 'lift_file']
 
 FORMATS = ('auto', 'h36m', 'coco', 'halpe26', 'halpe')
@@ -215,34 +216,6 @@ def _one_track(keypoints, scores, path: str, dataset=None) -> dict:
                 frame_ids=list(range(n)), dataset=dataset)
 
 
-def track_span(track: dict, num_joints: int):
-    """A track's keypoints and scores over the frames from its first to
-    its last: ``(keypoints (n, K, 2), scores (n, K) or None, first)``,
-    arrays when the track's are (:func:`~poselift_mm.apis.person_tracks.
-    stacked`), else lists of frames;
-    frames inside the span without the person are all-NaN (missing), so
-    their gap is filled over time and gets no instance."""
-    frames = np.asarray(track['frames'])
-    first, n = int(frames[0]), int(frames[-1] - frames[0] + 1)
-    sc = track['scores']
-    if isinstance(track['keypoints'], np.ndarray) and (
-            sc is None or isinstance(sc, np.ndarray)):
-        kp = np.full((n, ) + track['keypoints'].shape[1:], np.nan)
-        kp[frames - first] = track['keypoints']
-        if sc is not None:
-            sc = np.zeros((n, ) + sc.shape[1:])
-            sc[frames - first] = track['scores']
-        return kp, sc, first
-    gap = [[float('nan')] * 2] * num_joints
-    kp = [gap] * n
-    sc = None if track['scores'] is None else [[0.] * num_joints] * n
-    for i, f in enumerate(frames - first):
-        kp[f] = track['keypoints'][i]
-        if sc is not None:
-            sc[f] = track['scores'][i]
-    return kp, sc, first
-
-
 def write_output(path: str, result: dict, meta: dict, track_id: int = 0,
                  frame_ids=None) -> None:
     """The results file (:mod:`~poselift_mm.apis.output_schema`) of one
@@ -346,13 +319,20 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     mm.apis.track_lifting.lift_at_fps`); with ``consistency`` every track
     of 3 or more frames is made consistent over time (:func:`~poselift_mm.
     geometry.temporal.consistent_track`: bones at their median length,
-    smoothed over about 0.1 s). Raises :class:`LiftFileError` naming the
+    smoothed over about 0.1 s). The file is lifted and written chunk by
+    chunk of frames (:mod:`~poselift_mm.apis.chunked_lifting`: memory
+    bounded by the chunk; a bar over the frames on a terminal when there
+    are several chunks). Raises :class:`LiftFileError` naming the
     problem."""
     from poselift_mm.geometry.temporal import (consistent_track,
                                                smoothing_window)
+    from poselift_mm.utils.progress import progress_wanted
+    from .chunked_lifting import (CHUNK_FRAMES, chunked_frames,
+                                  context_frames, track_window)
     from .lift import FORMAT_HINT
-    from .output_schema import make_meta, merged_frames, write_results
-    from .track_lifting import lift_at_fps
+    from .lift_inputs import prepare_track
+    from .output_schema import make_meta, write_results
+    from .track_lifting import lift_at_fps, model_fps
     t0 = time.time()
     config, checkpoint = resolve_model_args(config, checkpoint)
     if batch_size < 1:
@@ -364,10 +344,11 @@ def lift_file(input, config, checkpoint, out, image_size=None,
         raise InputError(f'{out}: --out is the input file; it would be '
                          'overwritten: choose another path')
     data = read_tracks(input)
-    tracks = data['tracks']
-    log(f'[lift] read {input}: {len(data["frame_ids"])} frames, '
+    tracks, frame_ids = data['tracks'], data['frame_ids']
+    log(f'[lift] read {input}: {len(frame_ids)} frames, '
         f'{len(tracks)} ' + ('person' if len(tracks) == 1 else 'people'))
     longest = max(tracks, key=lambda tr: len(tr['frames']))
+    num_joints = len(longest['keypoints'][0])
     fmt = input_format(dict(longest, dataset=data['dataset']), format, log)
     model = _load_model(config, checkpoint, device, cfg_options,
                         trust_checkpoint)
@@ -377,43 +358,71 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     if intrinsics:
         fx, fy, cx, cy = intrinsics
         intr = dict(f=(fx, fy), c=(cx, cy))
-    lifted, how = [], None
-    # the longest track first: it decides an 'auto' format for all
-    for tr in sorted(tracks, key=lambda tr: -len(tr['frames'])):
+
+    def failed(err, tr):
         who = '' if len(tracks) == 1 else f' track {tr["track_id"]}:'
-        kp, sc, first = track_span(tr, len(tr['keypoints'][0]))
+        msg = str(err).replace(FORMAT_HINT, 'give it with --format coco|h36m')
+        return LiftFileError(f'{input}:{who} {msg}')
+
+    how = 'given'
+    if fmt == 'auto':  # decided once, by the longest track, for all
+        try:
+            kp, sc, _ = track_window(longest, num_joints)
+            prep = prepare_track(kp, sc, 'auto', 25, image_size)
+        except (ValueError, TypeError) as err:
+            raise failed(err, longest) from None
+        fmt, how = prep['format'], prep['how']
+        log(f'[lift] keypoint format {fmt} ({how})')
+        del kp, sc, prep
+    window = smoothing_window(fps)
+    poses = [0]
+
+    def lift(tr, lo, hi):
+        kp, sc, _ = track_window(tr, num_joints, lo, hi)
+        if isinstance(kp, np.ndarray):
+            seen = np.isfinite(kp).all(-1)
+            if sc is not None:
+                seen &= sc > 0
+            if not seen.any():
+                return None  # absent all through this chunk
         try:
             result = lift_at_fps(kp, sc, model, fps, image_size=image_size,
                                  intrinsics=intr, keypoint_format=fmt,
-                                 batch_size=batch_size)
+                                 batch_size=batch_size, progress=not bar)
         except (ValueError, TypeError) as err:
-            msg = str(err).replace(FORMAT_HINT,
-                                   'give it with --format coco|h36m')
-            raise LiftFileError(f'{input}:{who} {msg}') from None
+            raise failed(err, tr) from None
         if consistency and len(kp) >= 3:
             result['keypoints_3d'] = consistent_track(
                 result['keypoints_3d'], result.get('present'),
-                smoothing_window(fps)).astype(np.float32)
-        lifted.append((first, tr['track_id'], result))
-        if how is None:
-            fmt, how = result['input_format'], result['input_format_reason']
-            if format == 'auto' and how != 'given':
-                log(f'[lift] keypoint format {fmt} ({how})')
-    poses = sum(int(np.sum(r.get('present', np.ones(len(r['keypoints_3d']))
-                                  ))) for _, _, r in lifted)
-    log(f'[lift] lifted {poses} poses in {len(data["frame_ids"])} frames in '
-        f'{time.time() - t0:.1f} s')
+                window).astype(np.float32)
+        poses[0] += int(np.sum(result.get('present', True)))
+        return result
+
     meta = make_meta(
         model=dict(config=str(config), checkpoint=str(checkpoint),
                    type=type(model).__name__),
         fps=fps, image_size=image_size, root_index=int(getattr(
             model, 'root_index', 0)), input=str(input),
         input_format=fmt, input_format_reason=how,
-        temporal_consistency=dict(window=smoothing_window(fps))
-        if consistency else None,
+        temporal_consistency=dict(window=window) if consistency else None,
         intrinsics=None if not intrinsics else dict(
             f=list(intrinsics[:2]), c=list(intrinsics[2:])))
-    write_results(out, meta, merged_frames(data['frame_ids'], lifted))
+    margin = context_frames(getattr(model, 'num_frames', None) or 1, fps,
+                            model_fps(model), 25, window)
+    bar = None
+    if len(frame_ids) > CHUNK_FRAMES and progress_wanted(len(frame_ids)):
+        from tqdm import tqdm
+        bar = tqdm(total=len(frame_ids), desc='lifting', unit='frame',
+                   file=sys.stderr, dynamic_ncols=True)
+    try:
+        write_results(out, meta, chunked_frames(
+            frame_ids, tracks, lift, CHUNK_FRAMES, margin,
+            progress=bar.update if bar else None))
+    finally:
+        if bar is not None:
+            bar.close()
+    log(f'[lift] lifted {poses[0]} poses in {len(frame_ids)} frames in '
+        f'{time.time() - t0:.1f} s')
     log(f'[lift] wrote {out}')
     if render:
         from .results_video import render_results

@@ -211,7 +211,8 @@ def lift_keypoints(keypoints,
                    intrinsics: Optional[Union[dict, np.ndarray]] = None,
                    keypoint_format: str = 'auto',
                    batch_size: int = 1024,
-                   max_gap: Optional[int] = 25) -> dict:
+                   max_gap: Optional[int] = 25,
+                   progress: bool = True) -> dict:
     """Lift one person's 2D track (N, K, 2) px to (N, 17, 3) metres.
 
     Args:
@@ -237,6 +238,8 @@ def lift_keypoints(keypoints,
         intrinsics: ``dict(f=(fx, fy), c=(cx, cy))`` px (optionally ``k``
             (3,), ``p`` (2,) distortion, used by ZeDO) or a 3x3 ``K``.
         batch_size: poses (frames) per ``model.test_step`` call.
+        progress: a bar for long inputs (:mod:`poselift_mm.utils.progress`;
+            False: a caller shows its own).
 
     Video models (``model.num_frames`` = T) get the offline windows of
     :func:`video_windows` (also with a causal config: its
@@ -305,7 +308,9 @@ def lift_keypoints(keypoints,
     if keep is not None:
         test_cfg['output_frame'] = None
     try:
-        for b0 in progress_range(len(index), per_call):
+        starts = progress_range(len(index), per_call) if progress else \
+            range(0, len(index), per_call)
+        for b0 in starts:
             samples = []
             for idx in index[b0:b0 + per_call]:
                 vis = sc[idx]

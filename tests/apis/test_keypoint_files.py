@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from poselift_mm.apis.keypoint_files import read_tracks, track_span
+from poselift_mm.apis.chunked_lifting import track_window
+from poselift_mm.apis.keypoint_files import read_tracks
 
 
 def frames(n=6, k=17, seed=0):
@@ -43,7 +44,7 @@ def test_gaps_in_a_compact_track_are_nan_with_score_0(tmp_path):
     path = tmp_path / 'gap.json'
     path.write_text(json.dumps(insts))
     (tr, ) = read_tracks(str(path))['tracks']
-    got_kp, got_sc, first = track_span(tr, 17)
+    got_kp, got_sc, first = track_window(tr, 17)
     assert first == 0 and got_kp.shape == (4, 17, 2)
     assert np.isnan(got_kp[2]).all() and (got_sc[2] == 0).all()
     np.testing.assert_array_equal(got_kp[[0, 1, 3]], kp[[0, 1, 3]])

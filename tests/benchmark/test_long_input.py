@@ -2,7 +2,8 @@
 worker, and its table."""
 import numpy as np
 
-from poselift_mm.apis.keypoint_files import read_tracks, track_span
+from poselift_mm.apis.chunked_lifting import track_window
+from poselift_mm.apis.keypoint_files import read_tracks
 from poselift_mm.benchmark import suite
 from poselift_mm.benchmark.long_input import ping_pong, write_long_input
 from poselift_mm.benchmark.report import long_input_table
@@ -26,7 +27,7 @@ def test_long_input_reads_back_as_one_compact_track(tmp_path):
     data = read_tracks(str(path))
     assert data['frame_ids'] == list(range(12))
     (tr, ) = data['tracks']
-    kp, sc, first = track_span(tr, 17)
+    kp, sc, first = track_window(tr, 17)
     assert first == 0
     assert isinstance(kp, np.ndarray) and kp.shape == (12, 17, 2)
     idx = ping_pong(12, 5)
