@@ -76,6 +76,8 @@ def plot_speed(results, path: str) -> None:
     recs = speed_records(results)
     variables = [v for v in VARIABLES if any(r['variable'] == v
                                              for r in recs)]
+    if not variables:
+        return  # no speed sweep finished: no plot
     fig = _figure(figsize=(4.0 * len(variables), 3.6), dpi=90)
     for j, var in enumerate(variables):
         _speed_axes(fig.add_subplot(1, len(variables), j + 1), recs, var)

@@ -212,7 +212,9 @@ def run_suite(results_dir: str, quick: bool = False, force: bool = False,
               only=None, docs: str = None, log=print) -> dict:
     """Run the selected jobs (ids containing one of ``only``) not finished
     yet, append each record to the results file, and (``docs``) rewrite
-    the report; returns {id: record} of every finished or failed job."""
+    the report, only when every job of the suite has a result (a partial
+    results file would empty the rows of the others); returns {id:
+    record} of every finished or failed job."""
     from tqdm import tqdm
     path = osp.join(results_dir, 'quick.jsonl' if quick else
                     'results.jsonl')
@@ -234,7 +236,13 @@ def run_suite(results_dir: str, quick: bool = False, force: bool = False,
         append_result(path, rec)
         done[job['id']] = rec
     results = {j['id']: done[j['id']] for j in jobs if j['id'] in done}
-    if docs:
+    missing = [j['id'] for j in jobs if 'result' not in results.get(
+        j['id'], {})]
+    if docs and missing:  # the tables would lose the rows they now show
+        log(f'[bench] {docs} not rewritten: {len(missing)} of {len(jobs)} '
+            f'jobs have no result in {path} (first: {missing[0]}); run '
+            'them, or read the records in the results file')
+    elif docs:
         write_report(results, docs, quick=quick)
         log(f'[bench] wrote {docs} and its plots')
     return results

@@ -241,3 +241,25 @@ def test_report_leaves_out_skipped_accuracy_jobs(tmp_path):
     row = [ln for ln in docs.read_text().splitlines()
            if ln.startswith(f'| {name} |')][0]
     assert '| - | - | - |' in row
+
+
+def test_a_partial_results_file_leaves_the_docs_alone(tmp_path,
+                                                      monkeypatch):
+    """Only some jobs have results (a lost work dir, a --only run on a
+    fresh machine): the generated tables are not rewritten without the
+    rows of the other jobs, and the log says why."""
+    fake_subprocess(monkeypatch, [])
+    docs = tmp_path / 'benchmarks.md'
+    docs.write_text('# Benchmarks\n\nhand-written rows\n')
+    logged = []
+    suite.run_suite(str(tmp_path), quick=True, only=ONLY, docs=str(docs),
+                    log=logged.append)
+    assert docs.read_text() == '# Benchmarks\n\nhand-written rows\n'
+    assert any('not rewritten' in m for m in logged)
+    assert not (tmp_path / 'images').exists()
+
+
+def test_no_speed_records_no_speed_plot(tmp_path):
+    from poselift_mm.benchmark.plots import plot_speed
+    plot_speed({}, str(tmp_path / 'speed.png'))
+    assert not (tmp_path / 'speed.png').exists()
