@@ -108,3 +108,15 @@ def test_lift_file_in_chunks_equals_whole(long_input, tmp_path, monkeypatch,
         np.testing.assert_allclose(b, a, atol=1e-6)
     else:  # bone lengths held per chunk: close, not equal
         assert np.abs(b - a).max() < 0.03
+
+
+def test_one_bar_over_the_frames_of_a_chunked_file(long_input, tmp_path,
+                                                  monkeypatch, capsys):
+    monkeypatch.setattr(chunked_lifting, 'CHUNK_FRAMES', 8)
+    monkeypatch.setenv('POSELIFT_PROGRESS', '1')
+    lift_file(str(long_input), 'diffpose', None, str(tmp_path / 'o.json'),
+              image_size=(1000, 1000), format='h36m', fps=50.,
+              log=lambda m: None)
+    err = capsys.readouterr().err
+    assert '40/40' in err and 'frame' in err
+    assert 'window' not in err  # no second bar per chunk
