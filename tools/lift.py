@@ -78,8 +78,8 @@ def parse_args(argv=None):
                    'the animation uses it, default 25)')
     p.add_argument('--no-consistency', action='store_true',
                    help='lift every frame on its own (default: each track '
-                   'of 3+ frames keeps its bone lengths and is smoothed '
-                   'over about 0.1 s)')
+                   'of 3+ frames keeps its bone lengths within 5 %% of '
+                   'their median and is smoothed over about 0.1 s)')
     p.add_argument('--device', default=None, help='default: cuda if '
                    'available, else cpu')
     p.add_argument('--batch-size', type=int, default=1024,

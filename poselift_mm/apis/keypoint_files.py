@@ -318,13 +318,14 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     the track at its training rate when ``fps`` is given (:func:`~poselift_
     mm.apis.track_lifting.lift_at_fps`); with ``consistency`` every track
     of 3 or more frames is made consistent over time (:func:`~poselift_mm.
-    geometry.temporal.consistent_track`: bones at their median length,
-    smoothed over about 0.1 s). The file is lifted and written chunk by
+    geometry.temporal.consistent_track`: bones within 5 % of their median
+    length, smoothed over about 0.1 s). The file is lifted and written chunk by
     chunk of frames (:mod:`~poselift_mm.apis.chunked_lifting`: memory
     bounded by the chunk; a bar over the frames on a terminal when there
     are several chunks). Raises :class:`LiftFileError` naming the
     problem."""
-    from poselift_mm.geometry.temporal import (consistent_track,
+    from poselift_mm.geometry.temporal import (BONE_TOLERANCE,
+                                               consistent_track,
                                                smoothing_window)
     from poselift_mm.utils.progress import progress_wanted
     from .chunked_lifting import (CHUNK_FRAMES, chunked_frames,
@@ -404,7 +405,9 @@ def lift_file(input, config, checkpoint, out, image_size=None,
         fps=fps, image_size=image_size, root_index=int(getattr(
             model, 'root_index', 0)), input=str(input),
         input_format=fmt, input_format_reason=how,
-        temporal_consistency=dict(window=window) if consistency else None,
+        temporal_consistency=dict(window=window,
+                                  bone_tolerance=BONE_TOLERANCE)
+        if consistency else None,
         intrinsics=None if not intrinsics else dict(
             f=list(intrinsics[:2]), c=list(intrinsics[2:])))
     margin = context_frames(getattr(model, 'num_frames', None) or 1, fps,

@@ -2,7 +2,8 @@
 their median length, frames without a person untouched."""
 import numpy as np
 
-from poselift_mm.geometry.temporal import (bone_lengths, consistent_track,
+from poselift_mm.geometry.temporal import (BONE_TOLERANCE, bone_lengths,
+                                           consistent_track,
                                            hold_bone_lengths,
                                            limb_length_cv, smooth_track,
                                            smoothing_window)
@@ -39,9 +40,13 @@ def test_consistent_track_leaves_absent_frames():
     present = np.ones(10, bool)
     present[4] = False
     x[4] = np.nan
-    c = consistent_track(x, present, 3)
+    c = consistent_track(x, present, 3, tolerance=0.)
     assert np.isnan(c[4]).all() and np.isfinite(c[present]).all()
     assert limb_length_cv(c[present]).max() < 1e-12
+    # the default: within BONE_TOLERANCE of the median
+    d = consistent_track(x, present, 3)
+    b = bone_lengths(d[present])[:, 1:]
+    assert np.abs(b / np.median(b, 0) - 1).max() <= BONE_TOLERANCE + 1e-9
 
 
 def test_smoothing_window_about_a_tenth_of_a_second():

@@ -405,9 +405,9 @@ def test_out_equal_to_input_is_refused(tool, setup, tmp_path, capsys):
 
 
 def test_tracks_keep_their_bone_lengths(tool, setup, tmp_path):
-    """By default a track's bones keep one length over time and the poses
-    stay close to the per-frame ones."""
-    from poselift_mm.geometry.temporal import limb_length_cv
+    """By default a track's bones keep their length within 5 % of its
+    median over time and the poses stay close to the per-frame ones."""
+    from poselift_mm.geometry.temporal import bone_lengths, limb_length_cv
     kp, sc = track(12)
     inp = tmp_path / 'track.npz'
     np.savez(inp, keypoints=kp, scores=sc)
@@ -418,8 +418,10 @@ def test_tracks_keep_their_bone_lengths(tool, setup, tmp_path):
                    '--fps', '50', consistency=flag) == 0
         got[flag] = results(out)[2][0]
         assert results(out)[0]['temporal_consistency'] == (
-            dict(window=5) if flag else None)
+            dict(window=5, bone_tolerance=0.05) if flag else None)
     per_frame, held = got[False]['keypoints'], got[True]['keypoints']
-    assert limb_length_cv(held).max() < 1e-4  # 6 decimals in the JSON
-    assert limb_length_cv(per_frame).max() > 0.01  # random weights: it was
+    b = bone_lengths(held)[:, 1:]
+    ratio = b / np.median(b, 0)
+    assert np.abs(ratio - 1).max() < 0.05 + 1e-3  # 6 decimals in the JSON
+    assert limb_length_cv(per_frame).max() > 0.06  # random weights: it was
     assert np.abs(held - per_frame).mean() < np.abs(per_frame).mean()
