@@ -92,8 +92,8 @@ def consistent_track(kp3d, present=None, window: int = 5,
     over ``window`` frames, then each bone within ``tolerance`` of its
     median length over the frames with a person (``present`` (N,) bool;
     None: all) (:func:`hold_bone_lengths`; 0: at the median; None:
-    smoothing only). Runs of frames with a person are smoothed separately; frames
-    without one are returned unchanged."""
+    smoothing only). Runs of frames with a person are smoothed
+    separately; frames without one are returned unchanged."""
     kp = np.asarray(kp3d, np.float64)
     present = np.ones(len(kp), bool) if present is None else \
         np.asarray(present, bool)
