@@ -120,6 +120,8 @@ def in_repo(monkeypatch):
      'every 20th frame'),
     ('diffpose', 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu_dntrain', 27, 4,
      'every 4th 27-frame window'),
+    ('diffpose', 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu_dnhead_root2d', 1,
+     20, 'every 20th frame'),
 ])
 def test_lift_keypoints_reproduces_the_card(s8, method, name, window, stride,
                                             what):
