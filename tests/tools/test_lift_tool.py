@@ -275,6 +275,7 @@ def bad_inputs(tmp_path):
                       keypoint_scores=sc[2, :10].tolist())]
     (tmp_path / 'ragged.json').write_text(json.dumps(frames))
     (tmp_path / 'broken.json').write_text('{"keypoints": [[[1, 2]')
+    (tmp_path / 'deep.json').write_text('[' * 100000 + ']' * 100000)
     (tmp_path / 'no_person.json').write_text('[[], {"instances": []}]')
     inst = dict(keypoints=kp[0].tolist(), track_id=3)
     (tmp_path / 'same_track.json').write_text(json.dumps([[inst, inst]]))
@@ -287,6 +288,7 @@ def bad_inputs(tmp_path):
         'same_track.json': 'frame 0 has two instances with the same',
         'ragged.json': r'frames \[2\] have shapes',
         'broken.json': 'cannot read the JSON',
+        'deep.json': 'cannot read the JSON',
         'track.csv': 'unsupported input',
         'absent.npz': 'does not exist',
     }
