@@ -17,7 +17,8 @@ import numpy as np
 from mmpose.codecs import VideoPoseLifting
 from mmpose.registry import KEYPOINT_CODECS
 
-from poselift_mm.geometry.screen import pixels_to_camera, pixels_to_screen
+from poselift_mm.geometry.screen import (default_pinhole, pixels_to_camera,
+                                         pixels_to_screen)
 
 __all__ = ['ScreenPoseLifting']
 
@@ -50,9 +51,10 @@ class ScreenPoseLifting(VideoPoseLifting):
             roots = list(np.ravel(self.root_index))  # MMPose: a list
             return labels - labels[..., roots, :].mean(-2, keepdims=True)
         if self.keypoint_space == 'camera':
-            w, h = float(camera_param['w']), float(camera_param['h'])
-            f = camera_param.get('f', [np.hypot(w, h)] * 2)
-            c = camera_param.get('c', [w / 2, h / 2])
+            f0, c0 = default_pinhole(float(camera_param['w']),
+                                     float(camera_param['h']))
+            f = camera_param.get('f', f0)
+            c = camera_param.get('c', c0)
             kp = np.asarray(keypoints, np.float64)
             return pixels_to_camera(kp, f, c).reshape(labels.shape).astype(
                 labels.dtype)

@@ -7,8 +7,8 @@ import torch
 
 from .checks import as_float64
 
-__all__ = ['pixels_to_screen', 'screen_to_pixels', 'pixels_to_camera',
-           'topdown_heatmap_affine']
+__all__ = ['pixels_to_screen', 'screen_to_pixels', 'default_pinhole',
+           'pixels_to_camera', 'topdown_heatmap_affine']
 
 
 def pixels_to_screen(xy_px, w, h):
@@ -26,6 +26,14 @@ def screen_to_pixels(uv, w, h):
     x, y = (u + 1) * w / 2, (v + h / w) * w / 2
     return torch.stack([x, y], -1) if torch.is_tensor(uv) else \
         np.stack([x, y], -1)
+
+
+def default_pinhole(w, h, focal=None):
+    """``(f (2,), c (2,))`` px of the pinhole assumed when a camera's
+    intrinsics are unknown: f = ``focal`` or the image diagonal (about 53
+    deg of diagonal view), c = the image centre."""
+    f = float(focal) if focal else float(np.hypot(w, h))
+    return np.array([f, f]), np.array([w / 2., h / 2.])
 
 
 def pixels_to_camera(xy_px, f, c):

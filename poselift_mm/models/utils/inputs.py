@@ -9,6 +9,8 @@ from typing import Optional, Tuple
 import numpy as np
 import torch
 
+from poselift_mm.geometry.screen import default_pinhole
+
 __all__ = ['unpack_keypoints', 'read_scores', 'read_targets',
            'read_cameras', 'read_image_sizes', 'read_gmm']
 
@@ -94,9 +96,8 @@ def _intrinsics(cam: dict, i: int, default_focal: Optional[float],
             "'f', 'c') and no image size (camera_param 'w', 'h' or "
             "ori_shape): the camera is needed to find the 2D keypoints' "
             'rays')
-    focal = default_focal or float(np.hypot(w, h))
-    return (np.array([focal, focal], np.float32),
-            np.array([w / 2., h / 2.], np.float32), True)
+    f, c = default_pinhole(w, h, default_focal)
+    return f.astype(np.float32), c.astype(np.float32), True
 
 
 def read_cameras(data_samples, device, default_focal: Optional[float] = None,
