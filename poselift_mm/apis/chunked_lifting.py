@@ -15,6 +15,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from .lift_inputs import MAX_GAP
 from .output_schema import merged_frames
 
 __all__ = ['CHUNK_FRAMES', 'track_window', 'context_frames', 'slice_result',
@@ -56,7 +57,8 @@ def track_window(track: dict, num_joints: int, lo: Optional[int] = None,
 
 
 def context_frames(num_frames: int = 1, fps: Optional[float] = None,
-                   model_fps: Optional[float] = None, max_gap: int = 25,
+                   model_fps: Optional[float] = None,
+                   max_gap: int = MAX_GAP,
                    window: int = 5) -> int:
     """Frames of context each side of a chunk: a video window of
     ``num_frames`` at ``model_fps`` in the input's frames (``fps``), the

@@ -331,7 +331,7 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     from .chunked_lifting import (CHUNK_FRAMES, chunked_frames,
                                   context_frames, track_window)
     from .lift import FORMAT_HINT
-    from .lift_inputs import prepare_track
+    from .lift_inputs import MAX_GAP, prepare_track
     from .output_schema import make_meta, write_results
     from .track_lifting import lift_at_fps, model_fps
     t0 = time.time()
@@ -369,7 +369,7 @@ def lift_file(input, config, checkpoint, out, image_size=None,
     if fmt == 'auto':  # decided once, by the longest track, for all
         try:
             kp, sc, _ = track_window(longest, num_joints)
-            prep = prepare_track(kp, sc, 'auto', 25, image_size)
+            prep = prepare_track(kp, sc, 'auto', MAX_GAP, image_size)
         except (ValueError, TypeError) as err:
             raise failed(err, longest) from None
         fmt, how = prep['format'], prep['how']
@@ -411,7 +411,7 @@ def lift_file(input, config, checkpoint, out, image_size=None,
         intrinsics=None if not intrinsics else dict(
             f=list(intrinsics[:2]), c=list(intrinsics[2:])))
     margin = context_frames(getattr(model, 'num_frames', None) or 1, fps,
-                            model_fps(model), 25, window)
+                            model_fps(model), MAX_GAP, window)
     bar = None
     if len(frame_ids) > CHUNK_FRAMES and progress_wanted(len(frame_ids)):
         from tqdm import tqdm

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from poselift_mm.geometry.plausibility import frame_list
-from .lift_inputs import (AUTO_FORMATS, FORMAT_HINT, camera_param,
+from .lift_inputs import (AUTO_FORMATS, FORMAT_HINT, MAX_GAP, camera_param,
                           prepare_track, resolve_keypoint_format)
 
 __all__ = ['init_lifter', 'lift_keypoints', 'video_windows',
@@ -211,7 +211,7 @@ def lift_keypoints(keypoints,
                    intrinsics: Optional[Union[dict, np.ndarray]] = None,
                    keypoint_format: str = 'auto',
                    batch_size: int = 1024,
-                   max_gap: Optional[int] = 25,
+                   max_gap: Optional[int] = MAX_GAP,
                    progress: bool = True) -> dict:
     """Lift one person's 2D track (N, K, 2) px to (N, 17, 3) metres.
 

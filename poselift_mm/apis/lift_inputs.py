@@ -19,8 +19,12 @@ from poselift_mm.geometry.plausibility import (check_focal, frame_list,
                                                check_not_collapsed,
                                                check_score_values)
 
-__all__ = ['AUTO_FORMATS', 'FORMAT_HINT', 'resolve_keypoint_format',
-           'camera_param', 'prepare_track', 'as_frames']
+__all__ = ['AUTO_FORMATS', 'FORMAT_HINT', 'MAX_GAP',
+           'resolve_keypoint_format', 'camera_param', 'prepare_track',
+           'as_frames']
+
+MAX_GAP = 25  # frames: the longest gap of a joint filled over time (0.5 s
+# at 50 Hz), lift_keypoints' default
 
 # joint count -> the formats 'auto' chooses from (17: COCO-17 or
 # Human3.6M-17, told apart by geometry.format_detection)

@@ -111,7 +111,7 @@ def lift_at_fps(keypoints, scores, model, fps: Optional[float] = None,
     from poselift_mm.geometry.frame_rate import resample_back, same_rate
 
     from .lift import lift_keypoints
-    from .lift_inputs import prepare_track
+    from .lift_inputs import MAX_GAP, prepare_track
     rate = model_rate if model_rate is not None else model_fps(model)
     n = len(keypoints)
     if fps is None or rate is None or _frames_of(model) <= 1 or n < 2 or \
@@ -122,7 +122,7 @@ def lift_at_fps(keypoints, scores, model, fps: Optional[float] = None,
     kw = dict(lift_kwargs)
     track = prepare_track(keypoints, scores,
                           kw.pop('keypoint_format', 'auto'),
-                          kw.pop('max_gap', 25))
+                          kw.pop('max_gap', MAX_GAP))
     kp_m, sc_m = resample_track(track['keypoints'], track['scores'], fps,
                                 rate)
     out = lift_keypoints(kp_m, sc_m, model, keypoint_format='h36m', **kw)
