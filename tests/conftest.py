@@ -32,3 +32,15 @@ def h36m_samples(shared_data) -> Path:
     if not (path / 'cameras.pkl').is_file():
         pytest.skip(f'{path}/cameras.pkl is absent')
     return path
+
+
+@pytest.fixture(scope='session')
+def standing_h36m_px():
+    """A standing Human3.6M-17 skeleton in pixels (17, 2): 420 px tall,
+    x 400-600, y 210-630, for a 1000 x 1000 image."""
+    import numpy as np
+    return np.array([[500, 400], [530, 400], [530, 520], [530, 630],
+                     [470, 400], [470, 520], [470, 630], [500, 330],
+                     [500, 260], [500, 235], [500, 210], [460, 260],
+                     [420, 330], [400, 400], [540, 260], [580, 330],
+                     [600, 400]], float)

@@ -61,16 +61,12 @@ def test_context_covers_windows_gaps_and_smoothing():
 
 
 @pytest.fixture(scope='module')
-def long_input(tmp_path_factory):
+def long_input(tmp_path_factory, standing_h36m_px):
     """Two people over 40 frames (one leaves for 6 frames), a COCO-free
     Human3.6M-17 file."""
     root = tmp_path_factory.mktemp('chunks')
     rng = np.random.default_rng(0)
-    base = np.array([[500, 400], [530, 400], [530, 520], [530, 630],
-                     [470, 400], [470, 520], [470, 630], [500, 330],
-                     [500, 260], [500, 235], [500, 210], [460, 260],
-                     [420, 330], [400, 400], [540, 260], [580, 330],
-                     [600, 400]], float)
+    base = standing_h36m_px
     frames = []
     for i in range(40):
         insts = []

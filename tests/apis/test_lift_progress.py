@@ -41,16 +41,12 @@ def diffpose():
 
 
 def test_lift_keypoints_shows_the_bar_when_asked(diffpose, capsys,
-                                                 monkeypatch):
+                                                 monkeypatch,
+                                                 standing_h36m_px):
     from poselift_mm.apis import lift_keypoints
     rng = np.random.default_rng(0)
     # a standing Human3.6M-17 skeleton in pixels, jittered over 30 frames
-    base = np.array([[500, 400], [530, 400], [530, 520], [530, 630],
-                     [470, 400], [470, 520], [470, 630], [500, 330],
-                     [500, 260], [500, 235], [500, 210], [460, 260],
-                     [420, 330], [400, 400], [540, 260], [580, 330],
-                     [600, 400]], float)
-    kp = base + rng.normal(0, 2, (30, 17, 2))
+    kp = standing_h36m_px + rng.normal(0, 2, (30, 17, 2))
     monkeypatch.setenv('POSELIFT_PROGRESS', '1')
     out = lift_keypoints(kp, None, diffpose, image_size=(1000, 1000),
                          keypoint_format='h36m', batch_size=8)
