@@ -46,6 +46,9 @@ def hold_bone_lengths(kp3d, parents: Sequence[int] = H36M17_PARENTS,
     within ``lengths * (1 +- tolerance)`` (a bone inside that band keeps
     its length), each bone keeping its direction; joints are placed from
     the root outwards."""
+    if not 0. <= tolerance < 1.:
+        raise ValueError(f'bone-length tolerance must be in [0, 1), got '
+                         f'{tolerance}')
     kp = np.asarray(kp3d, np.float64)
     if lengths is None:
         lengths = np.median(bone_lengths(kp, parents), axis=0)

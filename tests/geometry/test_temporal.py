@@ -73,3 +73,11 @@ def test_consistent_track_without_hold_only_smooths():
     x = np.random.default_rng(4).normal(size=(12, 17, 3))
     np.testing.assert_allclose(consistent_track(x, None, 5, tolerance=None),
                                smooth_track(x, 5))
+
+
+def test_a_tolerance_outside_0_1_is_refused():
+    import pytest
+    x = np.random.default_rng(5).normal(size=(4, 17, 3))
+    for bad in (-0.1, 1.0, 2.0):
+        with pytest.raises(ValueError, match='tolerance must be in'):
+            consistent_track(x, None, 3, tolerance=bad)
