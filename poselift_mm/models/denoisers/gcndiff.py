@@ -41,19 +41,23 @@ class GCNdiff(nn.Module):
         dropout: sublayer dropout (0.25); attention probabilities and graph
             convolutions use 0.1, as the original.
         edges: (E, 2) undirected bones; None = H36M-17.
+        cond_channels: extra per-joint inputs that condition the prediction
+            but are not diffused (1 = the detector score); 0 = the original
+            network, whose state dict is unchanged.
     """
 
     def __init__(self, num_joints: int = 17, in_channels: int = 5,
                  hid_dim: int = 96, num_layers: int = 5, num_heads: int = 4,
-                 dropout: float = 0.25, edges=None):
+                 dropout: float = 0.25, edges=None, cond_channels: int = 0):
         super().__init__()
         self.num_joints = num_joints
         self.in_channels = in_channels
+        self.cond_channels = int(cond_channels)
         self.hid_dim = hid_dim
         self.emb_dim = 4 * hid_dim
         graph_adjacency_buffer(self, num_joints, edges)
         # registration order = the original's (state_dict order)
-        self.gconv_input = ChebConv(in_channels, hid_dim)
+        self.gconv_input = ChebConv(in_channels + self.cond_channels, hid_dim)
         self.gconv_layers = nn.ModuleList(
             ResGraphConvBlock(hid_dim, temb_dim=self.emb_dim, dropout=0.1)
             for _ in range(num_layers))
@@ -73,12 +77,27 @@ class GCNdiff(nn.Module):
         emb = emb.to(self.temb.dense[0].weight.dtype)
         return self.temb.dense[1](swish(self.temb.dense[0](emb)))
 
-    def forward(self, x: torch.Tensor, t) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t, cond=None) -> torch.Tensor:
         """``x`` (..., K, C) noisy state, ``t`` integer step indices (float
         ok): scalar, or aligned with x's leading dims from the left ((B,)
-        for (B, T, K, C)), or their full shape -> noise, like ``x``."""
+        for (B, T, K, C)), or their full shape; ``cond`` (..., K,
+        cond_channels) when ``cond_channels`` > 0 (concatenated to the
+        input, never noised) -> noise, like ``x``."""
         h, lead = flatten_graph_input(x, self.num_joints, self.in_channels,
                                       'GCNdiff')
+        if self.cond_channels:
+            if cond is None:
+                raise ValueError(f'GCNdiff: cond_channels='
+                                 f'{self.cond_channels} needs cond (..., '
+                                 f'{self.num_joints}, {self.cond_channels})')
+            hc, lead_c = flatten_graph_input(cond, self.num_joints,
+                                             self.cond_channels, 'GCNdiff cond')
+            if lead_c != lead:
+                raise ValueError(f'GCNdiff: cond leading dims {lead_c} differ '
+                                 f'from x\'s {lead}')
+            h = torch.cat([h, hc.to(h.dtype)], -1)
+        elif cond is not None:
+            raise ValueError('GCNdiff: cond given but cond_channels=0')
         temb = self.timestep_embedding(broadcast_timesteps(t, lead, x.device))
         basis = chebyshev_basis(self.adj, 2)
         h = self.gconv_input(h, basis)

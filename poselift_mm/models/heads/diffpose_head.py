@@ -2,7 +2,10 @@
 
 The diffused state is one 5-vector per joint, ``uvxyz``: screen-normalised
 2D (u = 2x/w - 1, v = 2y/w - h/w) and root-relative camera-frame 3D in
-metres. The 2D conditions the denoiser only as channels 0-1 of that state.
+metres. The 2D conditions the denoiser as channels 0-1 of that state; a
+denoiser built with ``cond_channels=1`` also reads each joint's detector
+score, never noised (``DiffPoseHead.denoise``; the issue's "the denoiser
+uses the confidences"; the original uses them only in the GMM start).
 Forward process (training): ``x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) e``
 with the *scaled* noise ``e = N(0, I) * [s_u, s_v, 1, 1, 1]``; the uv
 scale ``s`` is the sigma of a 2D-error mixture component (the GMM, frame
@@ -146,17 +149,34 @@ class DiffPoseHead(BaseLiftingHead):
         default test settings (MMPose's 'tensor' mode)."""
         return self.lift(*feats)['keypoints']
 
-    def denoising_loss(self, x0, scale) -> torch.Tensor:
-        """``x0`` (N, K, 5) clean uvxyz, ``scale`` (N, K, 5) noise scale ->
-        the DSM loss ``mean_N sum_{K x 5} (e - e_hat)^2`` (the original's),
-        ``t`` antithetic, ``e = N(0, I) * scale``."""
+    @property
+    def uses_scores(self) -> bool:
+        """True when the denoiser takes the detector scores as a condition
+        (``GCNdiff(cond_channels=1)``)."""
+        return getattr(self.denoiser, 'cond_channels', 0) > 0
+
+    def denoise(self, x, t, scores=None):
+        """The denoiser on ``x`` (..., K, 5) at steps ``t``, given the
+        scores (..., K) as its condition when it takes them (ones when
+        None)."""
+        if not self.uses_scores:
+            return self.denoiser(x, t)
+        if scores is None:
+            scores = x.new_ones(x.shape[:-1])
+        return self.denoiser(x, t, scores.to(x)[..., None])
+
+    def denoising_loss(self, x0, scale, scores=None) -> torch.Tensor:
+        """``x0`` (N, K, 5) clean uvxyz, ``scale`` (N, K, 5) noise scale,
+        ``scores`` (N, K) or None (the denoiser's condition, if it takes
+        one) -> the DSM loss ``mean_N sum_{K x 5} (e - e_hat)^2`` (the
+        original's), ``t`` antithetic, ``e = N(0, I) * scale``."""
         if x0.dim() != 3 or x0.shape[-1] != 5:
             raise ValueError('DiffPoseHead.loss: x0 must be (N, K, 5) uvxyz,'
                              f' got {tuple(x0.shape)}')
         t = antithetic_timesteps(x0.shape[0], self.num_steps).to(x0.device)
         e = torch.randn_like(x0) * scale
         x_t = q_sample(x0, t, self.abar, e)
-        e_hat = self.denoiser(x_t, t)
+        e_hat = self.denoise(x_t, t, scores)
         return self.loss_weight * (e - e_hat).pow(2).sum((1, 2)).mean()
 
     def loss(self, feats, batch_data_samples, train_cfg: dict = {}) -> dict:
@@ -175,16 +195,20 @@ class DiffPoseHead(BaseLiftingHead):
             uv.reshape(-1, k, 2),
             None if gmm is None else gmm.reshape(-1, *gmm.shape[2:]))
         x0 = torch.cat([uv_d, target.reshape(-1, k, 3)], -1)
-        losses['loss_diff'] = self.denoising_loss(x0,
-                                                  self.noise_scale(sigma))
+        scores = read_scores(batch_data_samples, uv.shape).to(uv.device) \
+            if self.uses_scores else None
+        losses['loss_diff'] = self.denoising_loss(
+            x0, self.noise_scale(sigma),
+            None if scores is None else scores.reshape(-1, k))
         return losses
 
     def sample(self, x_start, scale, seq: Sequence[int], eta: float = 0.,
-               start_noise: bool = False, generator=None):
+               start_noise: bool = False, generator=None, scores=None):
         """DDIM from ``x_start`` (N, ..., K, 5) taken as x at ``seq[-1]``;
         with ``start_noise`` it is first noised to that step with the scaled
         noise ``N(0, I) * scale`` (the paper's stochastic start; the
-        released code starts clean). Returns x0 (N, ..., K, 5)."""
+        released code starts clean); ``scores`` (N, ..., K): the
+        denoiser's condition, if it takes one. Returns x0 (N, ..., K, 5)."""
         x = x_start
         if start_noise:
             t = torch.full((x.shape[0], ), int(seq[-1]), dtype=torch.long,
@@ -192,8 +216,8 @@ class DiffPoseHead(BaseLiftingHead):
             z = torch.randn(x.shape, generator=generator, device=x.device,
                             dtype=x.dtype)
             x = q_sample(x, t, self.abar, z * scale)
-        return ddim_sample(lambda xx, tt: self.denoiser(xx, tt), x, seq,
-                           self.abar, eta=eta, generator=generator)
+        return ddim_sample(lambda xx, tt: self.denoise(xx, tt, scores), x,
+                           seq, self.abar, eta=eta, generator=generator)
 
     def start_scale(self, uv, scores, cfg) -> torch.Tensor:
         """(B, T, K, 5) noise scale of the start state: the uv sigma (GMM
@@ -219,10 +243,13 @@ class DiffPoseHead(BaseLiftingHead):
         x = torch.cat([uv, init], -1)[:, None].expand(-1, h, -1, -1, -1)
         scale = self.start_scale(uv, scores, cfg)[:, None].expand_as(x)
         b, _, t, k, c = x.shape
+        cond = None
+        if self.uses_scores and scores is not None:
+            cond = scores[:, None].expand(-1, h, -1, -1).reshape(b * h, t, k)
         out = self.sample(x.reshape(b * h, t, k, c),
                           scale.reshape(b * h, t, k, c), cfg['timesteps'],
                           cfg['eta'], cfg['start_noise'],
-                          generator=generator)
+                          generator=generator, scores=cond)
         hyps = out.reshape(b, h, t, k, c)[..., 2:]
         hyps = hyps - hyps[..., ri:ri + 1, :]
         agg, _ = aggregate_hypotheses(
