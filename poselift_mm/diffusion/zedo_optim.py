@@ -26,7 +26,7 @@ from poselift_mm.geometry.skeleton import quaternion_to_matrix
 
 __all__ = [
     'ls_translation', 'ipo', 'ipo_joint_weights', 'oil',
-    'reprojection_error', 'oil_step_size'
+    'reprojection_error', 'oil_step_size', 'snap_fractions'
 ]
 
 _AXES = {'x': 1, 'y': 2, 'z': 3}
@@ -149,6 +149,18 @@ def ipo(x0, uv, rays, f, c, k=None, p=None, joints: Sequence[int] = (0, 1,
     return R, T
 
 
+def snap_fractions(conf, power: Optional[float]):
+    """(N, K) confidences in [0, 1] -> per-joint snap fractions
+    ``conf ** power`` for :func:`oil` (None: None, every joint snaps fully
+    as the original; power 0: full snaps too). A robust-fitting weight, not
+    in ZeDO: with exact 2D (confidence 1) it changes nothing."""
+    if power is None:
+        return None
+    if power < 0:
+        raise ValueError(f'snap power must be >= 0 or None, got {power}')
+    return conf.clamp(0., 1.) ** float(power)
+
+
 def oil_step_size(mode: str, iters: int, t_start: float, t_end: float,
                   sde: SubVPSDE, ref_iters: int = 1000) -> Optional[float]:
     """The ``dt`` :func:`reverse_step` gets in OIL for a step ``mode``:
@@ -168,7 +180,7 @@ def oil_step_size(mode: str, iters: int, t_start: float, t_end: float,
 def oil(x, T, rays, weights, noise_fn: Callable, sde: SubVPSDE,
         iters: int = 1000, t_start: float = 0.1, t_end: float = 0.01,
         fix_translation_iters: int = 200, mode: str = 'original',
-        ref_iters: int = 1000, visible=None):
+        ref_iters: int = 1000, visible=None, snap=None):
     """Optimisation loop: ``(x (N, K, 3), T (N, 3))`` after ``iters`` steps.
 
     Each iteration: (after ``fix_translation_iters``) ``T =
@@ -179,6 +191,11 @@ def oil(x, T, rays, weights, noise_fn: Callable, sde: SubVPSDE,
     ``visible`` (N, K) bool: missing joints are not moved onto their rays
     (their 2D says nothing; the prior alone places them); give them
     ``weights`` 0 too. None: every joint snaps (the original).
+    ``snap`` (N, K) in [0, 1] or None: the fraction of the way each joint
+    moves toward its ray per iteration, ``x + snap (snapped - x)`` (None:
+    all the way, the original); :func:`snap_fractions` makes it from the
+    confidences, so an unreliable 2D joint is pulled gently and the prior
+    has the last word on it.
     """
     ts = torch.linspace(t_start, t_end, iters, dtype=x.dtype,
                         device=x.device) if iters > 1 else torch.full(
@@ -194,6 +211,8 @@ def oil(x, T, rays, weights, noise_fn: Callable, sde: SubVPSDE,
         if i >= fix_translation_iters:
             T = ls_translation(x, rays, weights)
         snapped = project_onto_rays(x + T[:, None], rays) - T[:, None]
+        if snap is not None:
+            snapped = torch.lerp(x, snapped, snap[..., None])
         x = snapped if visible is None else torch.where(
             visible[..., None], snapped, x)
         x = reverse_step(x, ts[i], score_fn, sde, mode=step_mode, dt=dt)

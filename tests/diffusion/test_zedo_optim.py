@@ -10,7 +10,8 @@ import torch
 from poselift_mm.diffusion.sde import SubVPSDE, reverse_step
 from poselift_mm.diffusion.zedo_optim import (ipo, ls_translation, oil,
                                               oil_step_size,
-                                              reprojection_error)
+                                              reprojection_error,
+                                              snap_fractions)
 from poselift_mm.geometry.skeleton import \
     quaternion_to_matrix as quaternion_matrix_unnormalized
 from poselift_mm.geometry import (pixels_to_rays, project_onto_rays,
@@ -401,3 +402,38 @@ def test_reverse_step_scaled():
     torch.testing.assert_close(xo[0], ref, rtol=0, atol=1e-14)
     with pytest.raises(ValueError, match='needs dt'):
         reverse_step(x, t, score_fn, sde, mode='scaled')
+
+
+# ---- confidence-weighted snapping (snap_power) -------------------------
+def test_snap_fractions():
+    conf = torch.tensor([[1., 0.5, 0.]], dtype=D)
+    assert snap_fractions(conf, None) is None
+    torch.testing.assert_close(snap_fractions(conf, 2.),
+                               torch.tensor([[1., 0.25, 0.]], dtype=D))
+    assert torch.equal(snap_fractions(conf, 0.), torch.ones_like(conf))
+    with pytest.raises(ValueError, match='snap power'):
+        snap_fractions(conf, -1.)
+
+
+def test_oil_partial_snap_moves_a_fraction_of_the_way():
+    x, T, rays = oil_problem()
+    seen = []
+
+    def recorder(xx, t):
+        seen.append(xx.clone())
+        return torch.zeros_like(xx)
+
+    w = torch.ones(2, 17, dtype=D)
+    oil(x, T, rays, w, recorder, SubVPSDE(), iters=1,
+        fix_translation_iters=1, mode='corrected')
+    full = seen[-1]
+    snap = torch.rand(2, 17, generator=torch.Generator().manual_seed(0),
+                      dtype=D)
+    oil(x, T, rays, w, recorder, SubVPSDE(), iters=1,
+        fix_translation_iters=1, mode='corrected', snap=snap)
+    torch.testing.assert_close(seen[-1], x + snap[..., None] * (full - x),
+                               rtol=0, atol=1e-12)
+    # all ones: the original's full snap, bit for bit
+    oil(x, T, rays, w, recorder, SubVPSDE(), iters=1,
+        fix_translation_iters=1, mode='corrected', snap=torch.ones_like(w))
+    assert torch.equal(seen[-1], full)

@@ -21,7 +21,8 @@ from mmpose.registry import MODELS
 
 from poselift_mm.diffusion.ray_start import ray_lifted_start
 from poselift_mm.diffusion.sde import SubVPSDE, dsm_loss
-from poselift_mm.diffusion.zedo_optim import ipo, oil, reprojection_error
+from poselift_mm.diffusion.zedo_optim import (ipo, oil, reprojection_error,
+                                              snap_fractions)
 from poselift_mm.geometry.camera import pixels_to_rays
 from poselift_mm.geometry.skeleton import H36M_FLIP_PAIRS, quaternion_to_matrix
 from poselift_mm.models.utils import (AGGREGATES, aggregate_hypotheses,
@@ -37,7 +38,8 @@ __all__ = ['ScoreHead', 'load_initial_poses']
 DEFAULT_IPO = dict(iters=500, lr=0.1, joints=(0, 1, 4), axes='z', depth=3.,
                    scale_range=(0.5, 2.), start='template')
 DEFAULT_OIL = dict(iters=1000, t_start=0.1, t_end=0.01,
-                   fix_translation_frac=0.2, mode='original', ref_iters=1000)
+                   fix_translation_frac=0.2, mode='original', ref_iters=1000,
+                   snap_power=None)
 # selections that also ask the prior (ScoreHead.prior_residual)
 PRIOR_AGGREGATES = ('min_prior', 'min_reproj_prior')
 DEFAULT_TEST = dict(ipo={}, oil={}, aggregate='min_reproj',
@@ -74,6 +76,9 @@ class ScoreHead(BaseLiftingHead):
 
     Test settings (``test_cfg``): ``ipo`` / ``oil`` dicts (defaults: the
     paper's H36M values, :data:`DEFAULT_IPO`, :data:`DEFAULT_OIL`;
+    ``oil.snap_power`` None (the original: every joint snaps onto its ray)
+    or p >= 0 (a joint moves ``confidence ** p`` of the way per iteration,
+    :func:`poselift_mm.diffusion.zedo_optim.snap_fractions`);
     ``ipo.start`` 'template': OIL starts from the rotated start pose,
     'rays': from the 2D lifted onto its rays at the root's depth, as
     ZeDO-infant, :func:`poselift_mm.diffusion.ray_start.ray_lifted_start`);
@@ -243,7 +248,8 @@ class ScoreHead(BaseLiftingHead):
                    t_start=oc['t_start'], t_end=oc['t_end'],
                    fix_translation_iters=int(round(
                        oc['fix_translation_frac'] * iters)),
-                   mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis)
+                   mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis,
+                   snap=snap_fractions(conf_s, oc['snap_power']))
         return self.solution(x, T, uv_s, f_s, c_s, k_s, p_s, n, s)
 
     def solution(self, x, T, uv, f, c, k, p, n: int, s: int) -> dict:
@@ -285,7 +291,8 @@ class ScoreHead(BaseLiftingHead):
         x, T = oil(x_prev, t_prev, rays, conf, self.noise, self.sde,
                    iters=int(wc['iters']), t_start=wc['t_start'],
                    t_end=oc['t_end'], fix_translation_iters=0,
-                   mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis)
+                   mode=oc['mode'], ref_iters=oc['ref_iters'], visible=vis,
+                   snap=snap_fractions(conf, oc['snap_power']))
         return self.solution(x, T, uv, f, c, k, p, len(x), 1)
 
     def lift_windows(self, uv, conf, f, c, k, p, cfg) -> dict:
