@@ -41,6 +41,17 @@ def test_jagg_takes_each_joint_from_its_best_hypothesis():
     assert best.tolist() == [-1]
 
 
+def test_medoid_is_the_hypothesis_nearest_the_others():
+    # offsets 0, 0.1, 5 (an outlier pulls the mean to 1.7): the medoid is
+    # 0.1, summed distances 5.1, 5.0, 9.9; second pose 7, 1, 0.9 -> 1
+    hyps = torch.zeros(2, 3, 4, 3)
+    hyps[0, :, :, 0] = torch.tensor([0., 0.1, 5.])[:, None]
+    hyps[1, :, :, 1] = torch.tensor([7., 1., 0.9])[:, None]
+    agg, best = aggregate_hypotheses(hyps, 'medoid')
+    assert best.tolist() == [1, 1]
+    assert torch.equal(agg, hyps[torch.arange(2), best])
+
+
 def test_hypothesis_reprojection_is_zero_for_the_pose_that_made_the_2d():
     """The true pose, placed by its own least-squares translation, projects
     onto the 2D; a pose with a bent arm does not, at that arm only."""

@@ -9,13 +9,15 @@ from poselift_mm.diffusion.zedo_optim import (ls_translation,
                                               reprojection_error)
 from poselift_mm.geometry.camera import pixels_to_rays
 
-__all__ = ['hypothesis_spread', 'aggregate_hypotheses', 'select_frame',
+__all__ = ['hypothesis_spread', 'aggregate_hypotheses', 'medoid_index',
+           'select_frame',
            'hypothesis_reprojection', 'OUTPUT_FRAMES', 'AGGREGATES']
 
 OUTPUT_FRAMES = (None, 'last', 'centre')
 # 'jagg': D3DP's joint-wise reprojection aggregation; 'min_reproj': the
-# whole hypothesis of lowest weighted reprojection error (ZeDO's choice)
-AGGREGATES = ('mean', 'median', 'min_reproj', 'jagg')
+# whole hypothesis of lowest weighted reprojection error (ZeDO's choice);
+# 'medoid': the hypothesis nearest the others (a consensus, no 2D needed)
+AGGREGATES = ('mean', 'median', 'min_reproj', 'jagg', 'medoid')
 
 
 def hypothesis_spread(hyps: torch.Tensor, dim: int = 1) -> torch.Tensor:
@@ -41,7 +43,8 @@ def aggregate_hypotheses(hyps: torch.Tensor, mode: str, dim: int = 1,
     2D (D3DP's joint-wise reprojection-based aggregation, Shan et al.,
     ICCV 2023, Sec. 3.4; root-relative hypotheses, so the root's own pick
     does not matter); a missing joint (``conf`` 0) has no 2D to pick by and
-    takes the hypotheses' mean.
+    takes the hypotheses' mean. 'medoid': the hypothesis of lowest mean
+    MPJPE to the others (:func:`medoid_index`).
     """
     n = hyps.shape[0]
     none = hyps.new_full((n, ), -1).long()
@@ -49,6 +52,9 @@ def aggregate_hypotheses(hyps: torch.Tensor, mode: str, dim: int = 1,
         return hyps.mean(dim), none
     if mode == 'median':
         return hyps.median(dim).values, none
+    if mode == 'medoid':
+        best = medoid_index(hyps)
+        return hyps[torch.arange(n), best], best
     if mode == 'jagg':
         best = reproj.argmin(1)  # (N, K)
         idx = best[:, None, :, None].expand(-1, 1, -1, hyps.shape[-1])
@@ -62,6 +68,14 @@ def aggregate_hypotheses(hyps: torch.Tensor, mode: str, dim: int = 1,
     w = conf[:, None]
     best = ((reproj * w).sum(-1) / w.sum(-1)).argmin(1)
     return hyps[torch.arange(n), best], best
+
+
+def medoid_index(hyps: torch.Tensor) -> torch.Tensor:
+    """(N, H, K, 3) -> (N,) index of the hypothesis whose mean per-joint
+    distance to the other hypotheses is lowest (the medoid: the set's
+    consensus, the mode it agrees on; ties to the first)."""
+    d = (hyps[:, :, None] - hyps[:, None]).norm(dim=-1).mean(-1)  # N,H,H
+    return d.sum(-1).argmin(1)
 
 
 def select_frame(out: dict, keep: Optional[str], frame_dim: int = 1) -> dict:
