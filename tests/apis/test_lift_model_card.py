@@ -112,6 +112,8 @@ def in_repo(monkeypatch):
 
 @pytest.mark.parametrize('method,name,window,stride,what', [
     ('zedo', 'zedo_prior-mlp512_h36m-mocap_cpu', 1, 200, 'every 200th frame'),
+    ('zedo', 'zedo_prior-mlp512_h36m-mocap_cpu_robust', 1, 200,
+     'every 200th frame'),
     ('diffpose', 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu', 1, 20,
      'every 20th frame'),
     ('diffpose', 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu', 27, 4,
@@ -122,6 +124,10 @@ def in_repo(monkeypatch):
      'every 4th 27-frame window'),
     ('diffpose', 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu_dnhead_root2d', 1,
      20, 'every 20th frame'),
+    ('diffpose', 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu_dnhead_root2d_conf',
+     1, 20, 'every 20th frame'),
+    ('diffpose', 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu_dntrain_8e', 27,
+     4, 'every 4th 27-frame window'),
 ])
 def test_lift_keypoints_reproduces_the_card(s8, method, name, window, stride,
                                             what):
