@@ -126,6 +126,9 @@ def in_repo(monkeypatch):
      20, 'every 20th frame'),
     ('diffpose', 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu_dnhead_root2d_conf',
      1, 20, 'every 20th frame'),
+    ('diffpose',
+     'diffpose_gcndiff-gcnpose_h36m-mocap_cpu_dnhead_root2d_conf_4e', 1, 20,
+     'every 20th frame'),
     ('diffpose', 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu_dntrain_8e', 27,
      4, 'every 4th 27-frame window'),
 ])
