@@ -197,9 +197,10 @@ class DiffPoseHead(BaseLiftingHead):
         x0 = torch.cat([uv_d, target.reshape(-1, k, 3)], -1)
         scores = read_scores(batch_data_samples, uv.shape).to(uv.device) \
             if self.uses_scores else None
-        losses['loss_diff'] = self.denoising_loss(
-            x0, self.noise_scale(sigma),
-            None if scores is None else scores.reshape(-1, k))
+        scale = self.noise_scale(sigma)
+        losses['loss_diff'] = self.denoising_loss(x0, scale) if \
+            scores is None else self.denoising_loss(x0, scale,
+                                                    scores.reshape(-1, k))
         return losses
 
     def sample(self, x_start, scale, seq: Sequence[int], eta: float = 0.,
@@ -243,13 +244,14 @@ class DiffPoseHead(BaseLiftingHead):
         x = torch.cat([uv, init], -1)[:, None].expand(-1, h, -1, -1, -1)
         scale = self.start_scale(uv, scores, cfg)[:, None].expand_as(x)
         b, _, t, k, c = x.shape
-        cond = None
+        cond = {}  # the scores, for a denoiser that reads them
         if self.uses_scores and scores is not None:
-            cond = scores[:, None].expand(-1, h, -1, -1).reshape(b * h, t, k)
+            cond['scores'] = scores[:, None].expand(-1, h, -1, -1).reshape(
+                b * h, t, k)
         out = self.sample(x.reshape(b * h, t, k, c),
                           scale.reshape(b * h, t, k, c), cfg['timesteps'],
                           cfg['eta'], cfg['start_noise'],
-                          generator=generator, scores=cond)
+                          generator=generator, **cond)
         hyps = out.reshape(b, h, t, k, c)[..., 2:]
         hyps = hyps - hyps[..., ri:ri + 1, :]
         agg, _ = aggregate_hypotheses(
