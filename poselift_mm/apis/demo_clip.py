@@ -33,11 +33,12 @@ CLIP_KEYS = ('keypoints_2d', 'keypoints_2d_noisy', 'scores_noisy',
 # ZeDO with confidence-weighted snapping and the video DiffPose trained on
 # detector-like 2D (8 epochs); the frame DiffPose stays the GT-trained one,
 # whose MPJPE on this clip is the lowest of the frame models (README,
-# "Known limits")
+# "Quick start", below the main job's table)
 CLIP_MODELS = (
     ('ZeDO', 'zedo_prior-mlp512_h36m-mocap_cpu_robust'),
     ('DiffPose frame', 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu'),
-    ('DiffPose video', 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu_dntrain_8e'))
+    ('DiffPose video',
+     'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu_dntrain_8e'))
 ATTRIBUTION = (
     'Motion: CMU Graphics Lab Motion Capture Database, '
     'http://mocap.cs.cmu.edu (created with funding from NSF EIA-0196217), '

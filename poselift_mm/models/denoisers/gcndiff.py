@@ -91,7 +91,8 @@ class GCNdiff(nn.Module):
                                  f'{self.cond_channels} needs cond (..., '
                                  f'{self.num_joints}, {self.cond_channels})')
             hc, lead_c = flatten_graph_input(cond, self.num_joints,
-                                             self.cond_channels, 'GCNdiff cond')
+                                             self.cond_channels,
+                                             'GCNdiff cond')
             if lead_c != lead:
                 raise ValueError(f'GCNdiff: cond leading dims {lead_c} differ '
                                  f'from x\'s {lead}')

@@ -85,8 +85,9 @@ class ScoreHead(BaseLiftingHead):
     ``aggregate`` 'min_reproj' (the hypothesis of lowest
     confidence-weighted reprojection error), 'mean', 'median', 'jagg'
     (per joint, the hypothesis of lowest reprojection error: D3DP's
-    J-Agg), 'medoid' (the hypothesis nearest the others), 'min_prior' (the hypothesis the prior finds most likely:
-    lowest denoising residual, :meth:`prior_residual`) or
+    J-Agg), 'medoid' (the hypothesis nearest the others), 'min_prior'
+    (the hypothesis the prior finds most likely: lowest denoising
+    residual, :meth:`prior_residual`) or
     'min_reproj_prior' (lowest sum of the two, each divided by its median
     over the hypotheses); ``prior_select`` (times, draws, seed of the
     residual);
