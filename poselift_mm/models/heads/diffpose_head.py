@@ -195,12 +195,12 @@ class DiffPoseHead(BaseLiftingHead):
             uv.reshape(-1, k, 2),
             None if gmm is None else gmm.reshape(-1, *gmm.shape[2:]))
         x0 = torch.cat([uv_d, target.reshape(-1, k, 3)], -1)
-        scores = read_scores(batch_data_samples, uv.shape).to(uv.device) \
-            if self.uses_scores else None
-        scale = self.noise_scale(sigma)
-        losses['loss_diff'] = self.denoising_loss(x0, scale) if \
-            scores is None else self.denoising_loss(x0, scale,
-                                                    scores.reshape(-1, k))
+        cond = {}  # the scores, for a denoiser that reads them
+        if self.uses_scores:
+            cond['scores'] = read_scores(batch_data_samples, uv.shape).to(
+                uv.device).reshape(-1, k)
+        losses['loss_diff'] = self.denoising_loss(
+            x0, self.noise_scale(sigma), **cond)
         return losses
 
     def sample(self, x_start, scale, seq: Sequence[int], eta: float = 0.,
