@@ -32,10 +32,14 @@ def timed_test_run(config: str, checkpoint: str, options: dict) -> dict:
     """``tools/test.py``'s runner on ``config`` + ``options`` with
     ``checkpoint``, in this process (repository paths of the config made
     absolute): test samples, frames (samples x ``multiple_target``),
-    seconds of the test loop, peak RSS, metrics."""
+    seconds of the test loop, peak RSS, metrics. As in ``tools/test.py``,
+    a checkpoint that does not fit the model exactly (a pose-model-only
+    file under a DiffPose config, whose head would run untrained) is a
+    ``ValueError`` naming the keys, not mmengine's logged warning."""
     from mmengine.runner import Runner
 
     import poselift_mm  # noqa: F401
+    from poselift_mm.utils.checkpoint import check_checkpoint_fits
     from poselift_mm.utils.launch import load_config
     ns = argparse.Namespace(config=config, cfg_options=None,
                             work_dir=tempfile.mkdtemp(prefix='bench_'),
@@ -47,6 +51,8 @@ def timed_test_run(config: str, checkpoint: str, options: dict) -> dict:
     cfg.log_level = 'WARNING'
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**9)
     runner = Runner.from_cfg(cfg)
+    check_checkpoint_fits(getattr(runner.model, 'module', runner.model),
+                          checkpoint)
     ds = runner.test_dataloader.dataset
     n = len(ds)
     frames = n * max(1, int(getattr(ds, 'multiple_target', 0) or 1))

@@ -74,3 +74,22 @@ def test_zedo_iterations_sweep_reaches_the_optimiser():
     two, four = out['points']
     assert two['batch'] == four['batch'] == 64
     assert four['flops'] == pytest.approx(2 * two['flops'], rel=0.05)
+
+
+def test_test_run_refuses_a_checkpoint_that_lacks_the_head(tmp_path):
+    """A pose-model-only file under a full config (the head would run at
+    its initial values, mmengine only logs the missing keys) is refused
+    before the test loop, with the keys named."""
+    from poselift_mm.apis import init_lifter
+    from poselift_mm.benchmark.runners import timed_test_run
+    from poselift_mm.datasets.synthetic import synthesize_h36m
+    data = tmp_path / 'data'
+    synthesize_h36m(str(data), splits=dict(train=('S1', ), test=('S8', )),
+                    num_frames=20, seed=1)
+    state = init_lifter(str(CFG), device='cpu').state_dict()
+    ckpt = tmp_path / 'backbone_only.pth'
+    torch.save({'state_dict': {k: v for k, v in state.items()
+                               if not k.startswith('head.')}}, ckpt)
+    with pytest.raises(ValueError, match=r'missing \(e\.g\. \[.head\.'):
+        timed_test_run(str(CFG), str(ckpt),
+                       {'test_dataloader.dataset.data_root': str(data)})
