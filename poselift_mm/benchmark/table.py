@@ -167,6 +167,10 @@ MODELS = (
     BenchModel('DiffPose frame, scores in the denoiser (diffpose-dn-conf)',
                'frame', 'diffpose', zoo=DIFF + '_dnhead_root2d_conf',
                trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
+    BenchModel('DiffPose frame, GCNPose 4 epochs, scores in the denoiser '
+               '(diffpose-dn4-conf)', 'frame', 'diffpose',
+               zoo=DIFF + '_dnhead_root2d_conf_4e',
+               trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
     BenchModel('DiffPose video 27f, MixSTE 8 epochs (diffpose-video-dn8-'
                'seq2seq)', 'window', 'diffpose',
                zoo=DIFF_VIDEO + '_dntrain_8e', video=True,
