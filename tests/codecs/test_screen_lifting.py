@@ -110,3 +110,41 @@ def test_keypoint_spaces():
 def test_unknown_keypoint_space_is_refused():
     with pytest.raises(ValueError, match="keypoint_space must be one of"):
         _encode('pixels', dict(w=10, h=10))
+
+
+def test_label_flip_is_the_mirrored_scene():
+    """The video pose model's mirror augmentation (MMPose's
+    RandomFlipAroundRoot on the encoded labels, 2D about u = 0 and the
+    root-relative 3D about x = 0) gives exactly the labels of the mirrored
+    scene (camera-space X -> -X, left and right swapped) when the principal
+    point is the image centre."""
+    import torch
+    from mmpose.datasets.transforms import RandomFlipAroundRoot
+
+    from poselift_mm.geometry.camera import project_to_pixels
+    flip_indices = [0, 4, 5, 6, 1, 2, 3, 7, 8, 9, 10, 14, 15, 16, 11, 12, 13]
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, .3, (27, 17, 3)) + np.array([.4, -.1, 4.5])
+    f, c = (1145., 1144.), (500., 501.)
+
+    def encoded(x_cam):
+        uv = project_to_pixels(torch.from_numpy(x_cam), f, c).numpy()
+        return GenerateTarget(encoder=dict(
+            type='ScreenPoseLifting', num_keypoints=17,
+            reshape_keypoints=False))(dict(
+                keypoints=uv.astype(np.float32),
+                keypoints_visible=np.ones((27, 17), np.float32),
+                lifting_target=x_cam.astype(np.float32),
+                lifting_target_visible=np.ones((27, 17), np.float32),
+                camera_param=dict(w=1000, h=1002), flip_indices=flip_indices))
+
+    flipped = RandomFlipAroundRoot(
+        keypoints_flip_cfg=dict(center_mode='static', center_x=0.),
+        target_flip_cfg=dict(center_mode='static', center_x=0.),
+        flip_prob=1., flip_label=True)(encoded(x))
+    mirror = x[:, flip_indices] * np.array([-1., 1., 1.])
+    want = encoded(mirror)
+    np.testing.assert_allclose(flipped['keypoint_labels'],
+                               want['keypoint_labels'], atol=1e-5)
+    np.testing.assert_allclose(flipped['lifting_target_label'],
+                               want['lifting_target_label'], atol=1e-6)
