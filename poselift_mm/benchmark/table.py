@@ -175,6 +175,10 @@ MODELS = (
                'seq2seq)', 'window', 'diffpose',
                zoo=DIFF_VIDEO + '_dntrain_8e', video=True,
                trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
+    BenchModel('DiffPose video 27f, MixSTE 12 epochs, mirrored windows '
+               '(diffpose-video-dn12-flip)', 'window', 'diffpose',
+               zoo=DIFF_VIDEO + '_dntrain_12e_flip', video=True,
+               trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
     BenchModel('DiffPose video 27f causal', 'zedo', 'diffpose',
                zoo=DIFF_VIDEO + '_causal', video=True, sets=MAIN_SETS),
     BenchModel('ZeDO (zero-shot), OIL 50', 'zedo', 'zedo', zoo=ZEDO,

@@ -131,6 +131,8 @@ def in_repo(monkeypatch):
      'every 20th frame'),
     ('diffpose', 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu_dntrain_8e', 27,
      4, 'every 4th 27-frame window'),
+    ('diffpose', 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu_dntrain_12e_flip',
+     27, 4, 'every 4th 27-frame window'),
 ])
 def test_lift_keypoints_reproduces_the_card(s8, method, name, window, stride,
                                             what):
