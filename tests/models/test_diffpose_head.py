@@ -293,3 +293,27 @@ def test_sample_start_noise_widens_low_score_uv():
     # expected ratios 5 (joint 3 vs 0) and 2 (joint 5 vs 3)
     assert uv_std[3] > 3 * uv_std[0] and uv_std[5] > 1.5 * uv_std[3]
     assert float(xyz_std.max() / xyz_std.min()) < 2
+
+
+def test_no_timesteps_is_the_pose_model_alone():
+    """``timesteps=()``: no denoiser call, the result is the pose model's
+    root-centred 3D (the ablation without the head), for every hypothesis."""
+    head = make_head(0.5)  # a denoiser that would move every channel
+    uv = torch.randn(2, 3, 17, 2)
+    init = torch.randn(2, 3, 17, 3)
+    out = head.lift(uv, init, test_cfg=dict(timesteps=(), num_hypotheses=2,
+                                            start_noise=True))
+    expected = init - init[..., :1, :]
+    assert head.denoiser.calls == []
+    torch.testing.assert_close(out['keypoints'], expected, rtol=0, atol=0)
+    assert out['hypotheses'].shape == (2, 2, 3, 17, 3)
+    assert float(out['spread'].abs().max()) == 0.
+    # a JSON round trip (the benchmark's job records) gives a list
+    out = head.lift(uv, init, test_cfg=dict(timesteps=[]))
+    torch.testing.assert_close(out['keypoints'], expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('steps', [(12, 0), (0, 0), (-1, ), (51, )])
+def test_timesteps_out_of_order_or_range_are_refused(steps):
+    with pytest.raises(ValueError, match='timesteps'):
+        make_head().check_test_cfg(dict(timesteps=steps))

@@ -58,7 +58,9 @@ class DiffPoseHead(BaseLiftingHead):
 
     Test settings (``test_cfg``, defaults :data:`DEFAULT_TEST`):
     ``timesteps`` (ascending DDIM steps; released values: frame CPN (0, 12),
-    frame GT (0, 6), video (0,)), ``eta``, ``num_hypotheses`` H,
+    frame GT (0, 6), video (0,); empty: no denoising step, the pose model's
+    root-centred output is the result, the ablation without the head),
+    ``eta``, ``num_hypotheses`` H,
     ``start_noise`` (False = released behaviour: a deterministic refiner;
     True = the paper's stochastic start: every hypothesis is noised
     independently to ``timesteps[-1]`` with the GMM-shaped scale),
@@ -102,6 +104,12 @@ class DiffPoseHead(BaseLiftingHead):
             raise ValueError("DiffPoseHead: test_cfg.aggregate must be "
                              "'mean', 'median' or 'jagg', got "
                              f"{cfg['aggregate']!r}")
+        steps = [int(t) for t in cfg['timesteps']]
+        if any(not 0 <= t < self.num_steps for t in steps) or \
+                steps != sorted(set(steps)):
+            raise ValueError('DiffPoseHead: test_cfg.timesteps must be '
+                             'strictly ascending steps in [0, '
+                             f'{self.num_steps}), got {cfg["timesteps"]!r}')
         if cfg['output_frame'] not in OUTPUT_FRAMES:
             raise ValueError('DiffPoseHead: test_cfg.output_frame must be '
                              f"one of {OUTPUT_FRAMES}, got "
@@ -205,12 +213,15 @@ class DiffPoseHead(BaseLiftingHead):
 
     def sample(self, x_start, scale, seq: Sequence[int], eta: float = 0.,
                start_noise: bool = False, generator=None, scores=None):
-        """DDIM from ``x_start`` (N, ..., K, 5) taken as x at ``seq[-1]``;
+        """DDIM from ``x_start`` (N, ..., K, 5) taken as x at ``seq[-1]``
+        (an empty ``seq``: ``x_start`` itself);
         with ``start_noise`` it is first noised to that step with the scaled
         noise ``N(0, I) * scale`` (the paper's stochastic start; the
         released code starts clean); ``scores`` (N, ..., K): the
         denoiser's condition, if it takes one. Returns x0 (N, ..., K, 5)."""
         x = x_start
+        if not len(seq):  # no step: the start state (the head's ablation)
+            return x
         if start_noise:
             t = torch.full((x.shape[0], ), int(seq[-1]), dtype=torch.long,
                            device=x.device)
