@@ -2,8 +2,10 @@
 ``results.jsonl`` holds them): the accuracy of a model on a set, its
 training time, the flat speed points, the matmul rate."""
 
-__all__ = ['accuracy_record', 'train_seconds', 'speed_records',
+__all__ = ['ORACLE', 'accuracy_record', 'train_seconds', 'speed_records',
            'matmul_gflops']
+
+ORACLE = 'MPJPE(P-Best)'  # the metric of the oracle best-of-H
 
 
 def accuracy_record(results, model, set_id):

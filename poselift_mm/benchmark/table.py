@@ -77,7 +77,9 @@ class BenchModel:
     ``--quick`` tests it on every set (others on S8 GT only).
     ``checkpoint``: a repository-relative glob of weights trained outside
     the suite (the newest match is used). ``sets``: the sets it is tested
-    on.
+    on. ``ablation_of``: the name of the row whose checkpoint this row
+    tests without its diffusion head (:mod:`.targets` reads the head's
+    gain from the pair).
     """
     name: str
     stride: str
@@ -92,6 +94,12 @@ class BenchModel:
     trained_on: str = '2D-3D pairs'
     checkpoint: Optional[str] = None
     sets: tuple = ALL_SETS
+    ablation_of: Optional[str] = None
+
+    @property
+    def temporal(self) -> bool:
+        """Lifts from a window of frames (a video model, a TCN peer)."""
+        return self.video or self.tcn_window
 
     def config_rel(self, root: Optional[str] = None) -> str:
         """The config, repository-relative."""
@@ -133,6 +141,28 @@ def _dn_peer(name, config, **kw):
 ZEDO = 'zedo_prior-mlp512_h36m-mocap_cpu'
 DIFF = 'diffpose_gcndiff-gcnpose_h36m-mocap_cpu'
 DIFF_VIDEO = 'diffpose_gcndiff-mixste_h36m-mocap-27f_cpu'
+DN4 = ('DiffPose frame, GCNPose 4 epochs, scores in the denoiser '
+       '(diffpose-dn4-conf)')
+DN8 = 'DiffPose video 27f, MixSTE 8 epochs (diffpose-video-dn8-seq2seq)'
+DN12 = ('DiffPose video 27f, MixSTE 12 epochs, mirrored windows '
+        '(diffpose-video-dn12-flip)')
+# (row, metafile model, stride, video) of the released noise-trained
+# DiffPose models whose pose model alone is a row too
+HEAD_ABLATIONS = (
+    (DN4, DIFF + '_dnhead_root2d_conf_4e', 'frame', False),
+    (DN8, DIFF_VIDEO + '_dntrain_8e', 'window', True),
+    (DN12, DIFF_VIDEO + '_dntrain_12e_flip', 'window', True))
+
+
+def _pose_model_alone(name, zoo, stride, video):
+    """The released checkpoint of row ``name`` without its diffusion head
+    (``test_cfg.timesteps=()``: the pose model's output is the result)."""
+    return BenchModel(name.split(' (')[0] + ', pose model alone (no '
+                      'diffusion head)', stride, 'diffpose', zoo=zoo,
+                      options={'model.test_cfg.timesteps': ()}, video=video,
+                      trained_on='2D-3D pairs, detector-like 2D',
+                      sets=NOISE_SETS, ablation_of=name)
+
 MODELS = (
     _peer('SimpleBaseline3D (MMPose)', 'simplebaseline3d_h36m-mocap_cpu.py',
           sets=MAIN_SETS),
@@ -148,7 +178,7 @@ MODELS = (
              sets=NOISE_SETS),
     _dn_peer('VideoPose3D 27 frames (MMPose), noise-trained',
              'videopose3d_tcn-27frm_h36m-mocap_cpu_dntrain.py',
-             sets=NOISE_SETS),
+             tcn_window=True, sets=NOISE_SETS),
     BenchModel('DiffPose frame', 'frame', 'diffpose', zoo=DIFF),
     _noise_trained('DiffPose frame, noise-trained',
                    'configs/diffpose/diffpose_gcndiff-gcnpose_h36m-'
@@ -167,18 +197,17 @@ MODELS = (
     BenchModel('DiffPose frame, scores in the denoiser (diffpose-dn-conf)',
                'frame', 'diffpose', zoo=DIFF + '_dnhead_root2d_conf',
                trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
-    BenchModel('DiffPose frame, GCNPose 4 epochs, scores in the denoiser '
-               '(diffpose-dn4-conf)', 'frame', 'diffpose',
+    BenchModel(DN4, 'frame', 'diffpose',
                zoo=DIFF + '_dnhead_root2d_conf_4e',
                trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
-    BenchModel('DiffPose video 27f, MixSTE 8 epochs (diffpose-video-dn8-'
-               'seq2seq)', 'window', 'diffpose',
+    BenchModel(DN8, 'window', 'diffpose',
                zoo=DIFF_VIDEO + '_dntrain_8e', video=True,
                trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
-    BenchModel('DiffPose video 27f, MixSTE 12 epochs, mirrored windows '
-               '(diffpose-video-dn12-flip)', 'window', 'diffpose',
+    BenchModel(DN12, 'window', 'diffpose',
                zoo=DIFF_VIDEO + '_dntrain_12e_flip', video=True,
                trained_on='2D-3D pairs, detector-like 2D', sets=NOISE_SETS),
+    *(_pose_model_alone(name, zoo, stride, video=video) for name, zoo,
+      stride, video in HEAD_ABLATIONS),
     BenchModel('DiffPose video 27f causal', 'zedo', 'diffpose',
                zoo=DIFF_VIDEO + '_causal', video=True, sets=MAIN_SETS),
     BenchModel('ZeDO (zero-shot), OIL 50', 'zedo', 'zedo', zoo=ZEDO,
