@@ -1,9 +1,10 @@
 # mixste-d64l2_h36m-mocap-27f_cpu_dntrain_8e_flip.py (the 8-epoch mirrored
-# ablation, same seed and schedule) with the exact mirror: the 2D about
-# each camera's principal point (MirrorAboutPrincipalPoint) instead of
-# about the image centre (RandomFlipAroundRoot, centre u = 0), which puts
-# the mirrored 2D of Human3.6M's cameras 18-40 px off the mirrored 3D. It
-# tests whether that offset is why mirroring costs 4 mm on CMU
+# ablation, same seed and schedule) with the exact mirror through the same
+# camera: the 2D about each camera's principal point
+# (MirrorAboutPrincipalPoint) instead of about the image centre
+# (RandomFlipAroundRoot, centre u = 0), whose mirrored windows belong to a
+# camera with a mirrored principal point, 18-40 px from Human3.6M's. It
+# tests whether that is why mirroring costs 4 mm on CMU
 # (docs/benchmarks.md, "Mirrored training windows"). Not yet trained.
 _base_ = ['./mixste-d64l2_h36m-mocap-27f_cpu_dntrain_8e_flip.py']
 

@@ -9,9 +9,12 @@ about the image centre. In :class:`~poselift_mm.codecs.ScreenPoseLifting`'s
 screen units ``u = 2x/w - 1`` that is ``u' = 2 u_c - u`` with ``u_c = 2 c_x
 / w - 1``. MMPose's ``RandomFlipAroundRoot`` (``flip_label=True``, centre
 u = 0), as the original MixSTE's / VideoPose3D's ``augment`` flip, takes
-the image centre; Human3.6M's principal points lie 9-20 px right of it, so
-its mirrored 2D is 18-40 px off the mirrored 3D. This transform is the
-exact mirror (lens distortion aside).
+the image centre: its sample is the mirrored scene seen through a camera
+whose principal point is mirrored too (VideoPose3D's generator negates the
+normalised c_x with it). A lifter that is not given the camera then sees
+two principal points, 2 u_c apart (18-40 px for Human3.6M's cameras, which
+lie 9-20 px right of the centre): one image position, two ray directions.
+This transform keeps the camera: the exact mirror (lens distortion aside).
 """
 from typing import Optional
 
