@@ -5,7 +5,8 @@
 # (RandomFlipAroundRoot, centre u = 0), whose mirrored windows belong to a
 # camera with a mirrored principal point, 18-40 px from Human3.6M's. It
 # tests whether that is why mirroring costs 4 mm on CMU
-# (docs/benchmarks.md, "Mirrored training windows"). Not yet trained.
+# (docs/benchmarks.md, "Mirrored training windows"); trained in session 9
+# (2,120 s), results in docs/benchmarks.md, session 9.
 _base_ = ['./mixste-d64l2_h36m-mocap-27f_cpu_dntrain_8e_flip.py']
 
 train_pipeline = [
