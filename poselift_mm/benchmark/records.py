@@ -2,7 +2,7 @@
 ``results.jsonl`` holds them): the accuracy of a model on a set, its
 training time, the flat speed points, the matmul rate."""
 
-__all__ = ['ORACLE', 'accuracy_record', 'train_seconds', 'speed_records',
+__all__ = ['ORACLE', 'accuracy_record', 'metric', 'train_seconds', 'speed_records',
            'matmul_gflops']
 
 ORACLE = 'MPJPE(P-Best)'  # the metric of the oracle best-of-H
@@ -16,6 +16,13 @@ def accuracy_record(results, model, set_id):
                 rec['set'] == set_id and 'metrics' in rec.get('result', {}):
             return rec
     return None
+
+
+def metric(results, model, set_id, key='h36m/MPJPE'):
+    """A metric of a model's accuracy record on a set (default MPJPE, mm),
+    or None when not measured."""
+    rec = accuracy_record(results, model, set_id)
+    return (rec['result'].get('metrics') or {}).get(key) if rec else None
 
 
 def train_seconds(results, model):

@@ -10,7 +10,7 @@ import numpy as np
 from .machine import machine
 from .markdown import fmt, head as _head, row as _row
 from .plots import plot_accuracy_throughput, plot_speed
-from .records import (ORACLE, accuracy_record, matmul_gflops,
+from .records import (ORACLE, accuracy_record, matmul_gflops, metric,
                       speed_records, train_seconds)
 from .table import MAIN_SETS, METRICS, MODELS, NOISE_SETS, SETS
 from .targets import head_gain_table, oracle_table, peer_ratio_table
@@ -53,16 +53,12 @@ def accuracy_table(results) -> str:
 def noise_table(results) -> str:
     """MPJPE on GT and detector-like 2D (:data:`NOISE_SETS`) and the
     strong / GT ratio per dataset, for the models tested on those sets."""
-    def mpjpe(m, set_id):
-        rec = accuracy_record(results, m.name, set_id)
-        return (rec['result'].get('metrics') or {}).get('h36m/MPJPE') \
-            if rec else None
     head = ['model', 'trained on'] + [SETS[s]['label'] for s in NOISE_SETS]
     lines = _head(head + ['S8 strong / GT', 'CMU strong / GT'])
     for m in MODELS:
         if not set(NOISE_SETS) <= set(m.sets):
             continue
-        vals = [mpjpe(m, s) for s in NOISE_SETS]
+        vals = [metric(results, m.name, s) for s in NOISE_SETS]
         ratio = lambda a, b: fmt(a / b, 2) if a and b else '-'  # noqa
         lines.append(_row([m.name, m.trained_on] + [fmt(v) for v in vals]
                           + [ratio(vals[2], vals[0]),

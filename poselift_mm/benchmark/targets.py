@@ -15,7 +15,7 @@ figure is a ratio of two MPJPEs that the suite measured on the same set.
 The noisy / GT ratios (target 1.15) are in the detector-noise table.
 """
 from .markdown import head as _head, row as _row
-from .records import ORACLE, accuracy_record
+from .records import ORACLE, metric
 from .table import MODELS, NOISE_SETS, SETS
 
 __all__ = ['TARGETS', 'mpjpe', 'best_peer', 'peer_ratio_table',
@@ -25,14 +25,9 @@ TARGETS = dict(video=0.85, frame=0.95, zedo_cmu=1.15, head_gain_pct=5.,
                noisy_over_gt=1.15, zedo_oracle=1.10)
 
 
-def _metric(results, model, set_id, key='h36m/MPJPE'):
-    rec = accuracy_record(results, model, set_id)
-    return (rec['result'].get('metrics') or {}).get(key) if rec else None
-
-
 def mpjpe(results, model, set_id):
     """MPJPE (mm) of a model on a set, or None when not measured."""
-    return _metric(results, model, set_id)
+    return metric(results, model, set_id)
 
 
 def best_peer(results, set_id, single_frame: bool):
@@ -126,8 +121,8 @@ def oracle_table(results) -> str:
                    'deployable / oracle'])
     for m in MODELS:
         for s in m.sets:
-            dep = _metric(results, m.name, s)
-            orc = _metric(results, m.name, s, f'h36m/{ORACLE}')
+            dep = metric(results, m.name, s)
+            orc = metric(results, m.name, s, f'h36m/{ORACLE}')
             if not dep or not orc or abs(dep - orc) < 1e-9:
                 continue  # one hypothesis: the oracle is the deployable
             ratio = dep / orc
