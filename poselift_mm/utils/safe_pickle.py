@@ -46,10 +46,23 @@ class SafeUnpickler(pickle.Unpickler):
 
 
 def safe_loads(data: bytes, trust: bool = False):
-    """Unpickle ``data``; the full unpickler only when ``trust``."""
-    if trust:
-        return pickle.loads(data)
-    return SafeUnpickler(io.BytesIO(data)).load()
+    """Unpickle ``data``; the full unpickler only when ``trust``.
+
+    Bytes that are not a well-formed pickle raise
+    ``pickle.UnpicklingError`` whatever the unpickler tripped on (corrupt
+    bytes can make it raise EOFError, OverflowError, MemoryError,
+    struct.error, ... depending on the first opcode), so a caller catches
+    one type; :class:`UnsafePickleError` passes through unchanged.
+    """
+    try:
+        if trust:
+            return pickle.loads(data)
+        return SafeUnpickler(io.BytesIO(data)).load()
+    except pickle.UnpicklingError:
+        raise
+    except Exception as e:  # noqa: BLE001  (any parse failure: corrupt)
+        raise pickle.UnpicklingError(
+            f'not a well-formed pickle ({type(e).__name__}: {e})') from None
 
 
 def read_npz_member(path, key: str, trust: bool = False) -> np.ndarray:

@@ -57,11 +57,24 @@ def test_hostile_pickle_is_refused_and_a_real_one_reads(tmp_path):
     assert not marker.exists()
 
 
-def test_corrupt_and_hostile_pickles_get_different_messages(tmp_path):
+# corrupt bytes whose first opcode makes the unpickler raise something
+# other than UnpicklingError: BYTEARRAY8 with a huge length (OverflowError,
+# seen in CI from os.urandom), truncated frames, a bad protocol
+CORRUPT = [
+    b'\x96bH\xf7T\xda\x17\x82\xc66\xae\xd1\xf4\x0f\x06\xf9n\x14',
+    b'\x80\x04\x95', b'\x80\xff', b'', b'K', b'}q\x00(X\x05\x00',
+    pickle.dumps({'a': np.zeros(3)})[:-7]]
+
+
+@pytest.mark.parametrize('trust', [False, True])
+def test_corrupt_and_hostile_pickles_get_different_messages(tmp_path, trust):
     bad = tmp_path / 'bad.pkl'
-    bad.write_bytes(os.urandom(64))
-    with pytest.raises(DataFileError, match='not a readable pickle'):
-        load_pickle(bad)
+    rng = np.random.default_rng(0)
+    fuzz = [rng.bytes(int(n)) for n in rng.integers(1, 96, 300)]
+    for data in CORRUPT + fuzz:
+        bad.write_bytes(data)
+        with pytest.raises(DataFileError, match='not a readable pickle'):
+            load_pickle(bad, trust=trust)
 
 
 def test_videopose3d_npz_with_a_payload_is_refused(tmp_path):
