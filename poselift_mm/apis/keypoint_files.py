@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from poselift_mm.utils.datafile import NPZ_READ_ERRORS
 from poselift_mm.utils.json_stream import load_json_streamed
 from .person_tracks import split_tracks, stacked
 
@@ -134,7 +135,7 @@ def read_tracks(path: str) -> dict:
             kp = data['keypoints'] if 'keypoints' in files else None
             scores = data['scores'] if 'scores' in files else None
             dataset = _named_format(data, path)
-        except (OSError, ValueError, EOFError) as err:
+        except NPZ_READ_ERRORS as err:
             raise InputError(f'{path}: cannot read the npz ({err})') \
                 from None
         if kp is None:

@@ -14,12 +14,25 @@ anything but containers and numpy data unless one call opts in
 """
 import os.path as osp
 import pickle
+import tokenize
 import zipfile
+import zlib
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 from .safe_pickle import UnsafePickleError, read_npz_member, safe_loads
+
+
+# what reading an .npz archive or one of its members raises on a corrupt,
+# truncated or foreign file: a member's CRC, deflate stream (zlib.error) and
+# .npy header (parsed by tokenize / ast) are checked only when it is read;
+# an unknown compression method is NotImplementedError, an encrypted
+# member RuntimeError, a header claiming a huge shape MemoryError
+NPZ_READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile,
+                   zlib.error, tokenize.TokenError, SyntaxError,
+                   NotImplementedError, RuntimeError, MemoryError,
+                   pickle.UnpicklingError)
 
 
 class DataFileError(ValueError):
@@ -96,8 +109,7 @@ def open_npz(path, allow_pickle: bool = False) -> np.lib.npyio.NpzFile:
     require_file(path)
     try:
         data = np.load(path, allow_pickle=allow_pickle)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile,
-            pickle.UnpicklingError) as e:
+    except NPZ_READ_ERRORS as e:
         raise DataFileError(path, None,
                             f'not a readable .npz archive ({e})') from None
     if not isinstance(data, np.lib.npyio.NpzFile):
@@ -122,17 +134,19 @@ def load_npz(path, keys: Sequence[str] = (), optional: Sequence[str] = (),
         wanted = [k for k in (*keys, *optional) if k in data.files]
         try:
             return {k: data[k] for k in wanted}
-        except ValueError as e:  # object arrays
+        except ValueError as e:  # object arrays (or a corrupt member)
             if not allow_pickle:
                 raise DataFileError(path, None, f'cannot read arrays ({e})') \
                     from None
+        except NPZ_READ_ERRORS as e:
+            raise DataFileError(path, None, f'cannot read arrays ({e})') \
+                from None
     try:
         return {k: read_npz_member(path, k, trust) for k in wanted}
     except UnsafePickleError as e:
         raise DataFileError(path, None, f'refused: {e}; pass trust=True '
                             'only for a file you trust') from None
-    except (pickle.UnpicklingError, ValueError, EOFError, KeyError,
-            zipfile.BadZipFile) as e:
+    except NPZ_READ_ERRORS + (KeyError, ) as e:
         raise DataFileError(path, None, f'cannot read arrays ({e})') \
             from None
 
