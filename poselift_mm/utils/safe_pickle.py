@@ -48,11 +48,12 @@ class SafeUnpickler(pickle.Unpickler):
 def safe_loads(data: bytes, trust: bool = False):
     """Unpickle ``data``; the full unpickler only when ``trust``.
 
-    Bytes that are not a well-formed pickle raise
-    ``pickle.UnpicklingError`` whatever the unpickler tripped on (corrupt
-    bytes can make it raise EOFError, OverflowError, MemoryError,
-    struct.error, ... depending on the first opcode), so a caller catches
-    one type; :class:`UnsafePickleError` passes through unchanged.
+    Any failure raises ``pickle.UnpicklingError`` naming what the
+    unpickler tripped on (corrupt bytes can make it raise EOFError,
+    OverflowError, MemoryError, struct.error, ... depending on the first
+    opcode; a trusted pickle can name a module that is not installed), so
+    a caller catches one type; :class:`UnsafePickleError` passes through
+    unchanged.
     """
     try:
         if trust:
@@ -60,9 +61,9 @@ def safe_loads(data: bytes, trust: bool = False):
         return SafeUnpickler(io.BytesIO(data)).load()
     except pickle.UnpicklingError:
         raise
-    except Exception as e:  # noqa: BLE001  (any parse failure: corrupt)
+    except Exception as e:  # noqa: BLE001  (corrupt or unloadable)
         raise pickle.UnpicklingError(
-            f'not a well-formed pickle ({type(e).__name__}: {e})') from None
+            f'cannot unpickle ({type(e).__name__}: {e})') from None
 
 
 def read_npz_member(path, key: str, trust: bool = False) -> np.ndarray:
