@@ -2,8 +2,8 @@
 ``results.jsonl`` holds them): the accuracy of a model on a set, its
 training time, the flat speed points, the matmul rate."""
 
-__all__ = ['ORACLE', 'accuracy_record', 'metric', 'train_seconds', 'speed_records',
-           'matmul_gflops']
+__all__ = ['ORACLE', 'accuracy_record', 'metric', 'train_seconds',
+           'speed_records', 'matmul_gflops']
 
 ORACLE = 'MPJPE(P-Best)'  # the metric of the oracle best-of-H
 

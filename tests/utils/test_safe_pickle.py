@@ -1,7 +1,6 @@
 """Data files never run code: a hostile cameras.pkl or object .npz is
 refused (the marker file its payload would write stays absent), a real one
 still reads, and the opt-in is per call."""
-import os
 import pickle
 import subprocess
 import sys
